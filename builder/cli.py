@@ -1,0 +1,118 @@
+"""Command line: `builder COMMAND RECIPE [HYDRA_OVERRIDES...]`.
+
+Bad input (a `FlywheelError`) ends with its message and exit code 2, without a traceback unless
+`--debug` is given. Heavy libraries are imported by the commands that need them, so `--help` and
+`validate` stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from builder.errors import FlywheelError
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def command(name: str):
+    """Register a function as the handler of a sub-command."""
+
+    def decorate(function):
+        COMMANDS[name] = function
+        return function
+
+    return decorate
+
+
+def root_of(args: argparse.Namespace) -> Path:
+    return Path(args.root).resolve()
+
+
+@command("validate")
+def cmd_validate(args: argparse.Namespace) -> int:
+    from builder.recipe.compose import load
+
+    composed = load(args.recipe, root_of(args), args.overrides)
+    recipe = composed.recipe
+    print(f"{composed.display_file}: ok ({len(recipe.sources)} sources, "
+          f"{len(recipe.transforms)} transforms, splits {', '.join(recipe.split.fractions)})")
+    return 0
+
+
+@command("build")
+def cmd_build(args: argparse.Namespace) -> int:
+    from builder import stages
+    from builder.summary import print_summary
+
+    ctx = stages.build(args.recipe, root_of(args), args.overrides, progress=not args.quiet)
+    print_summary(ctx)
+    return 0
+
+
+@command("stage")
+def cmd_stage(args: argparse.Namespace) -> int:
+    from builder import stages
+
+    root = root_of(args)
+    if args.name == "compose":
+        stages.compose_stage(args.recipe, root, args.overrides)
+        return 0
+    if args.overrides:
+        raise FlywheelError(
+            f"stage {args.name}: overrides apply when a recipe is composed; pass them to "
+            "`builder stage compose` or `builder build`.")
+    ctx = stages.open_context(args.recipe, root)
+    stages.run_stage(args.name, ctx)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="builder",
+        description="Flywheel: build reproducible Hugging Face datasets from YAML recipes.",
+        epilog="Example: builder build reviews split.seed=7 labeling.unlabeled=keep",
+    )
+    top.add_argument("--debug", action="store_true", help="show tracebacks")
+    top.add_argument("--root", default=os.getcwd(), help="project folder (default: here)")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def recipe_command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("recipe", help="recipe name (recipes/NAME.yaml) or path to a YAML file")
+        p.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. split.seed=7")
+        return p
+
+    recipe_command("validate", "compose and check a recipe without reading data")
+    build = recipe_command("build", "run every stage now, without DVC")
+    build.add_argument("--quiet", action="store_true", help="no progress bar")
+    stage = sub.add_parser("stage", help="run one stage (what dvc.yaml calls)",
+                           description="run one stage (what dvc.yaml calls)")
+    from builder.stages import STAGE_NAMES
+
+    stage.add_argument("name", choices=STAGE_NAMES)
+    stage.add_argument("recipe")
+    stage.add_argument("overrides", nargs="*", help="Hydra overrides (compose only)")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except FlywheelError as error:
+        if args.debug:
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def entry_point() -> None:
+    """The `builder` console script."""
+    sys.exit(main())

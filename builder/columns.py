@@ -1,0 +1,144 @@
+"""Column helpers shared by steps: Arrow-backed strings, casts, stable row ids.
+
+Text columns are kept as pandas `string[pyarrow]` so that string work runs in Arrow's compute
+kernels, not in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from builder.errors import DataError, did_you_mean
+
+STRING = pd.StringDtype("pyarrow")
+_HEX = np.frombuffer(b"0123456789abcdef", dtype="S1")
+
+
+def arrow_types_mapper(arrow_type: pa.DataType):
+    """Map Arrow strings to pandas `string[pyarrow]` when converting tables to pandas."""
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return STRING
+    return None
+
+
+def table_to_pandas(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as a pandas frame with Arrow-backed strings and numpy numbers."""
+    return table.to_pandas(types_mapper=arrow_types_mapper)
+
+
+def to_arrow(series: pd.Series) -> pa.ChunkedArray:
+    """The Arrow data behind a pandas column (zero-copy for `string[pyarrow]`)."""
+    array = pa.array(series, from_pandas=True) if not isinstance(series.dtype, pd.StringDtype) \
+        else series.array.__arrow_array__()
+    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
+
+
+def string_series(array: pa.Array | pa.ChunkedArray, index: pd.Index | None = None) -> pd.Series:
+    """A `string[pyarrow]` pandas column from Arrow strings."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
+    if not pa.types.is_large_string(array.type):
+        array = array.cast(pa.large_string())
+    return pd.Series(pd.arrays.ArrowStringArray(array), index=index)
+
+
+def require_columns(df: pd.DataFrame | Sequence[str], columns: Sequence[str], owner: str) -> None:
+    """Raise a `DataError` naming `owner` when a column is missing, with a did-you-mean."""
+    available = [str(c) for c in (df.columns if isinstance(df, pd.DataFrame) else df)]
+    for column in columns:
+        if column not in available:
+            raise DataError(
+                f"{owner}: column '{column}' not found; the table has "
+                f"{', '.join(available)}." + did_you_mean(column, available)
+            )
+
+
+def cast_series(series: pd.Series, type_name: str, owner: str) -> pd.Series:
+    """Cast a column to one of the recipe's cast types (see `schema.CAST_TYPES`)."""
+    try:
+        if type_name == "string":
+            strings = series.astype(STRING)
+            return strings.where(series.notna(), None)
+        if type_name == "int":
+            numbers = pd.to_numeric(series, errors="raise")
+            if numbers.isna().any():
+                return numbers.astype("Int64")
+            return numbers.astype("int64")
+        if type_name == "float":
+            return pd.to_numeric(series, errors="raise").astype("float64")
+        if type_name == "bool":
+            return _to_bool(series)
+        if type_name == "category":
+            return series.astype("category")
+        if type_name == "datetime":
+            return pd.to_datetime(series, errors="raise")
+    except (ValueError, TypeError) as error:
+        raise DataError(
+            f"{owner}: cannot cast column '{series.name}' to {type_name}: {error}"
+        ) from error
+    raise DataError(f"{owner}: unknown cast type '{type_name}'.")
+
+
+def _to_bool(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(series):
+        return series
+    words = series.astype(STRING).str.strip().str.lower()
+    mapped = words.map({"true": True, "false": False, "1": True, "0": False,
+                        "yes": True, "no": False, "1.0": True, "0.0": False})
+    bad = series.notna() & mapped.isna()
+    if bad.any():
+        raise ValueError(f"found '{series[bad].iloc[0]}', expected true/false, yes/no or 1/0")
+    return mapped.astype("boolean") if mapped.isna().any() else mapped.astype(bool)
+
+
+def hex64(values: np.ndarray) -> pa.Array:
+    """Unsigned 64-bit integers as 16-character lowercase hex strings, vectorized."""
+    raw = values.astype(">u8").view(np.uint8).reshape(-1, 8)
+    nibbles = np.empty((len(values), 16), dtype=np.uint8)
+    nibbles[:, 0::2] = raw >> 4
+    nibbles[:, 1::2] = raw & 15
+    text = _HEX[nibbles].view("S16").ravel()
+    return pa.array(text, type=pa.binary(16)).cast(pa.string())
+
+
+def content_hash(df: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash per row over all columns, independent of column order."""
+    if df.shape[1] == 0:
+        return np.zeros(len(df), dtype=np.uint64)
+    ordered = df[sorted(df.columns, key=str)]
+    return pd.util.hash_pandas_object(ordered, index=False).to_numpy()
+
+
+def row_ids(df: pd.DataFrame, prefix: str, key: Sequence[str] | None, owner: str) -> pd.Series:
+    """Stable ids `<prefix>/<key values>` or `<prefix>/<content hash>[-n]` for each row."""
+    if key:
+        require_columns(df, key, owner)
+        parts = []
+        for column in key:
+            if df[column].isna().any():
+                count = int(df[column].isna().sum())
+                raise DataError(f"{owner}: key column '{column}' has {count} missing values.")
+            parts.append(pc.cast(to_arrow(df[column]), pa.string()))
+        joined = pc.binary_join_element_wise(pa.scalar(prefix), *parts, "/")
+        ids = string_series(joined, df.index)
+        duplicated = ids.duplicated()
+        if duplicated.any():
+            examples = ", ".join(ids[duplicated].head(3))
+            raise DataError(
+                f"{owner}: key {list(key)} is not unique: {int(duplicated.sum())} repeated "
+                f"values, e.g. {examples}. Expected one row per key, or add a `dedup` transform."
+            )
+        return ids
+    hashes = content_hash(df)
+    text = hex64(hashes)
+    occurrence = pd.Series(hashes).groupby(hashes).cumcount().to_numpy()
+    repeated = occurrence > 0
+    if repeated.any():
+        suffix = np.where(repeated, np.char.add("-", occurrence.astype(str)), "")
+        text = pc.binary_join_element_wise(text, pa.array(suffix, pa.string()), "")
+    return string_series(pc.binary_join_element_wise(prefix, text, "/"), df.index)

@@ -1,0 +1,67 @@
+"""Errors that reach the user as a one-paragraph message and exit code 2.
+
+Anything raised as a `FlywheelError` is bad input (a recipe, a file, an option) and is shown
+without a traceback; any other exception is a bug and keeps its traceback under `--debug`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class FlywheelError(Exception):
+    """Base class for errors caused by the user's input; the CLI prints `str(error)`."""
+
+    exit_code = 2
+
+
+class RecipeError(FlywheelError):
+    """A value in a recipe is wrong: names the file, the dotted key path, what and what not."""
+
+    def __init__(self, file: str, key: str, message: str, hint: str | None = None):
+        self.file = file
+        self.key = key
+        self.message = message
+        self.hint = hint
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = f"{self.file}: {self.key}" if self.key else self.file
+        text = f"{where}: {self.message}"
+        if self.hint:
+            text += f" {self.hint}"
+        return text
+
+
+class RecipeErrors(FlywheelError):
+    """Several recipe errors found in one pass, shown one paragraph each."""
+
+    def __init__(self, errors: list[RecipeError]):
+        self.errors = errors
+        count = f"{len(errors)} errors" if len(errors) > 1 else "1 error"
+        super().__init__(f"recipe is invalid ({count}):\n" + "\n".join(f"- {e}" for e in errors))
+
+
+class DataError(FlywheelError):
+    """The data does not fit the recipe: a missing column, an unreadable file, a bad value."""
+
+
+class StageError(FlywheelError):
+    """A stage cannot run: its input artifact is missing, or a step failed on the data."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """Return ' Did you mean 'x'?' for the closest choice, or '' when nothing is close."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" Did you mean '{close[0]}'?" if close else ""
+
+
+def one_of(choices: Iterable[str]) -> str:
+    """Render a choice list for messages: `'a', 'b' or 'c'`."""
+    quoted = [f"'{c}'" for c in sorted(choices)]
+    if not quoted:
+        return "nothing"
+    if len(quoted) == 1:
+        return quoted[0]
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1]

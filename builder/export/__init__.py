@@ -1,0 +1,1 @@
+"""Export: the `DatasetDict`, the Hub layout, the dataset card and the metrics."""

@@ -1,0 +1,93 @@
+"""The compose stage's outputs: the resolved recipe and the fingerprints of its inputs.
+
+`recipe.yaml` holds the composed, validated recipe; `inputs.yaml` the sha256 of every file a
+source reads and of the human label store. `dvc.yaml` lists sections of both as stage `params`,
+so a stage re-runs exactly when its part of the recipe or its input files change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from builder import artifacts
+
+if TYPE_CHECKING:
+    from builder.stages import Context
+
+RECIPE = "recipe.yaml"
+INPUTS = "inputs.yaml"
+_HASH_CACHE = ".hashes.json"
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+class HashCache:
+    """sha256 of files, remembered by (size, mtime) so an unchanged file is not read twice."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.entries: dict[str, list] = artifacts.read_json(path)
+        self.used: dict[str, list] = {}
+
+    def sha256(self, file: Path) -> str:
+        stat = file.stat()
+        key = str(file.resolve())
+        entry = self.entries.get(key)
+        if entry is None or entry[:2] != [stat.st_size, stat.st_mtime_ns]:
+            entry = [stat.st_size, stat.st_mtime_ns, artifacts.sha256_file(file)]
+        self.used[key] = entry
+        return entry[2]
+
+    def save(self) -> None:
+        if self.used != self.entries:
+            artifacts.write_json(self.used, self.path)
+
+
+def compute_inputs(ctx: Context) -> dict[str, Any]:
+    """Fingerprints of the files behind each source and of `labels/<recipe>/`."""
+    cache = HashCache(ctx.data_dir / _HASH_CACHE)
+    sources = {}
+    for name, config in ctx.recipe.sources.items():
+        files = config.input_files(ctx.root)
+        sources[name] = {_relative(f, ctx.root): cache.sha256(f) for f in files}
+    label_dir = ctx.root / "labels" / ctx.recipe.name
+    labels = {}
+    if label_dir.is_dir():
+        for file in sorted(p for p in label_dir.rglob("*") if p.is_file()):
+            labels[_relative(file, ctx.root)] = cache.sha256(file)
+    cache.save()
+    return {"sources": sources, "labels": labels}
+
+
+def write_resolved(ctx: Context) -> None:
+    """Write `recipe.yaml` (every key, defaults included) and `inputs.yaml`, when they change."""
+    import yaml
+
+    ctx.data_dir.mkdir(parents=True, exist_ok=True)
+    resolved = yaml.safe_dump(ctx.composed.resolved(), sort_keys=False)
+    _write_if_changed(ctx.artifact(RECIPE), resolved)
+    _write_if_changed(ctx.artifact(INPUTS), yaml.safe_dump(compute_inputs(ctx), sort_keys=True))
+
+
+def _write_if_changed(target: Path, text: str) -> None:
+    if target.is_file() and target.read_text() == text:
+        return
+    with artifacts.atomic_file(target) as tmp:
+        tmp.write_text(text)
+
+
+def read_inputs(ctx: Context) -> dict[str, Any]:
+    """The fingerprints written by the compose stage ({} before it ran)."""
+    import yaml
+
+    path = ctx.artifact(INPUTS)
+    if not path.is_file():
+        return {}
+    return yaml.safe_load(path.read_text()) or {}
+

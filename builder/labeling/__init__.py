@@ -1,0 +1,1 @@
+"""Labeling: where each row's label comes from."""

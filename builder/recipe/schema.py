@@ -1,0 +1,209 @@
+"""The recipe schema: one dataclass per section, checked by `builder.recipe.validate`.
+
+Named things (sources, transforms, labeling functions) are mappings from a name to a config whose
+`type:` key picks a class from a registry; the base config classes below carry the keys every
+type shares and point at their registry through the `registry` class variable.
+
+A config class may define `check(self, ctx)` yielding `(relative key, message)` pairs for
+problems that a type annotation cannot express (a regex that does not compile, a missing file).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from builder.errors import did_you_mean, one_of
+from builder.recipe.registry import SOURCES, TRANSFORMS, Registry
+
+Problems = Iterator[tuple[str, str]]
+
+#: Column types accepted by `cast:` options, mapped to pandas dtypes.
+CAST_TYPES = {
+    "string": "string",
+    "int": "Int64",
+    "float": "float64",
+    "bool": "boolean",
+    "category": "category",
+    "datetime": "datetime64[ns]",
+}
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What `check` methods may look at: the project root and the whole recipe."""
+
+    root: Path
+    recipe: Recipe
+
+
+def check_cast(cast: dict[str, str], key: str = "cast") -> Problems:
+    """Problems with a `{column: type}` cast mapping."""
+    for column, type_name in cast.items():
+        if type_name not in CAST_TYPES:
+            names = ", ".join(f"'{n}'" for n in CAST_TYPES)
+            yield f"{key}.{column}", f"found '{type_name}', expected one of {names}."
+
+
+@dataclass(kw_only=True)
+class TaskConfig:
+    """What the dataset is for: the text and label columns and the class names."""
+
+    type: Literal["text-classification", "tabular-classification"] = "text-classification"
+    text: str | None = None
+    label: str = "label"
+    classes: list[str] = field(default_factory=list)
+    features: list[str] | None = None
+
+    def check(self, ctx: CheckContext) -> Problems:
+        if self.type == "text-classification" and not self.text:
+            yield "text", "is missing; a text-classification task names its text column."
+        if len(self.classes) < 2:
+            yield "classes", f"found {len(self.classes)} class(es), expected at least 2 names."
+        seen: set[str] = set()
+        for name in self.classes:
+            if name in seen:
+                yield "classes", f"found the class '{name}' twice, expected unique names."
+            seen.add(name)
+        if self.text is not None and self.text == self.label:
+            yield "label", f"found '{self.label}', the text column too; expected another column."
+
+
+@dataclass(kw_only=True)
+class SourceConfig:
+    """Keys shared by every source type."""
+
+    registry: ClassVar[Registry] = SOURCES
+    type: str
+    rename: dict[str, str] = field(default_factory=dict)
+    cast: dict[str, str] = field(default_factory=dict)
+    columns: list[str] | None = None
+    key: list[str] | None = None
+    label_map: dict[str, str] = field(default_factory=dict)
+
+    def input_files(self, root: Path) -> list[Path]:
+        """Files whose content decides what this source reads (fingerprinted for DVC)."""
+        return []
+
+    def check(self, ctx: CheckContext) -> Problems:
+        yield from check_cast(self.cast)
+        classes = ctx.recipe.task.classes
+        for raw, name in self.label_map.items():
+            if name not in classes:
+                yield f"label_map.{raw}", (
+                    f"found '{name}', expected a class of task.classes ({one_of(classes)})."
+                    + did_you_mean(name, classes)
+                )
+        targets: dict[str, str] = {}
+        for old, new in self.rename.items():
+            if new in targets:
+                yield f"rename.{old}", (
+                    f"renames to '{new}' like '{targets[new]}' does; expected distinct names."
+                )
+            targets[new] = old
+
+
+@dataclass(kw_only=True)
+class TransformConfig:
+    """Keys shared by every transform type."""
+
+    registry: ClassVar[Registry] = TRANSFORMS
+    type: str
+
+
+@dataclass(kw_only=True)
+class LabelingConfig:
+    """How rows get labels. The backbone passes the task's gold label column through."""
+
+    functions: dict[str, Any] = field(default_factory=dict)
+    model: Any = None
+    pseudo: Any = None
+    human: Any = None
+    unlabeled: Literal["drop", "keep"] = "drop"
+
+
+@dataclass(kw_only=True)
+class SplitConfig:
+    """Named split fractions, assigned from a hash of each row's `_id` (or group) and a seed."""
+
+    fractions: dict[str, float] = field(
+        default_factory=lambda: {"train": 0.8, "validation": 0.1, "test": 0.1}
+    )
+    stratify: bool = True
+    group: str | None = None
+    seed: int | None = None
+
+    def check(self, ctx: CheckContext) -> Problems:
+        if "train" not in self.fractions:
+            yield "fractions", f"found splits {sorted(self.fractions)}, expected one named 'train'."
+        for name, fraction in self.fractions.items():
+            if not NAME_PATTERN.match(name):
+                yield f"fractions.{name}", "is not a valid split name; use letters, digits, _ or -."
+            if not 0 < fraction <= 1:
+                yield f"fractions.{name}", f"found {fraction}, expected a fraction in (0, 1]."
+        total = sum(self.fractions.values())
+        if self.fractions and not math.isclose(total, 1.0, abs_tol=1e-6):
+            parts = " + ".join(f"{n} {f:g}" for n, f in self.fractions.items())
+            yield "fractions", f"found fractions summing to {total:g} ({parts}), expected 1."
+
+
+@dataclass(kw_only=True)
+class BalanceConfig:
+    """The class distribution wanted in the train split (filled in by the balancing issue)."""
+
+    target: Any = None
+    strategy: str = "auto"
+
+
+@dataclass(kw_only=True)
+class SyntheticConfig:
+    """Synthetic rows from SDV generators (filled in by the synthetic-data issue)."""
+
+    generator: str | None = None
+    mode: str = "augment"
+
+
+@dataclass(kw_only=True)
+class PublishConfig:
+    """Where and how the dataset is published on the Hugging Face Hub."""
+
+    repo_id: str | None = None
+    private: bool = True
+    license: str = "other"
+    pretty_name: str | None = None
+    description: str = ""
+    tags: list[str] = field(default_factory=list)
+    language: list[str] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class Recipe:
+    """A whole recipe, as composed by Hydra from `recipes/<name>.yaml` and `conf/` presets."""
+
+    name: str
+    seed: int = 0
+    task: TaskConfig
+    sources: dict[str, SourceConfig]
+    transforms: dict[str, TransformConfig] = field(default_factory=dict)
+    labeling: LabelingConfig = field(default_factory=LabelingConfig)
+    split: SplitConfig = field(default_factory=SplitConfig)
+    balance: BalanceConfig = field(default_factory=BalanceConfig)
+    synthetic: SyntheticConfig = field(default_factory=SyntheticConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
+
+    def check(self, ctx: CheckContext) -> Problems:
+        if not NAME_PATTERN.match(self.name):
+            yield "name", f"found '{self.name}', expected letters, digits, '_', '-' or '.'."
+        if not self.sources:
+            yield "sources", "is empty; expected at least one source."
+
+    @property
+    def split_seed(self) -> int:
+        """The split's own seed, or the recipe seed when the split names none."""
+        return self.seed if self.split.seed is None else self.split.seed

@@ -1,0 +1,3 @@
+"""Source types; importing this package registers them all."""
+
+from builder.sources import csv, hf, jsonl, parquet, sql  # noqa: F401

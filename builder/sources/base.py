@@ -1,0 +1,100 @@
+"""The source step: read one declared source into an Arrow table."""
+
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from builder.errors import DataError
+from builder.recipe.schema import CheckContext, Problems, SourceConfig
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+class Source:
+    """Reads one source. Subclasses set `Config` and implement `read`."""
+
+    Config: ClassVar[type[SourceConfig]] = SourceConfig
+    type_name: ClassVar[str]
+
+    def __init__(self, name: str, config: SourceConfig, root: Path):
+        self.name = name
+        self.config = config
+        self.root = root
+
+    def read(self) -> pa.Table:
+        """The source's rows as an Arrow table, before renames and casts."""
+        raise NotImplementedError
+
+    def error(self, message: str) -> DataError:
+        """A data error that names this source."""
+        return DataError(f"source '{self.name}' ({self.type_name}): {message}")
+
+
+@dataclass(kw_only=True)
+class FileSourceConfig(SourceConfig):
+    """A source read from files; `path` may be a glob pattern, relative to the project root."""
+
+    path: str
+
+    def files(self, root: Path) -> list[Path]:
+        """The matching files, sorted so that every build reads them in the same order."""
+        pattern = self.path if Path(self.path).is_absolute() else str(root / self.path)
+        return sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+
+    def input_files(self, root: Path) -> list[Path]:
+        return self.files(root)
+
+    def check(self, ctx: CheckContext) -> Problems:
+        yield from super().check(ctx)
+        if not self.files(ctx.root):
+            yield "path", (
+                f"no file matches '{self.path}' (relative to {ctx.root}); expected an existing "
+                "file or a glob pattern that matches at least one."
+            )
+
+
+class FileSource(Source):
+    """A source made of one or more files read by `read_file` and concatenated."""
+
+    Config = FileSourceConfig
+
+    def read(self) -> pa.Table:
+        import pyarrow as pa
+
+        files = self.config.files(self.root)
+        if not files:
+            raise self.error(f"no file matches '{self.config.path}'.")
+        tables = []
+        for path in files:
+            try:
+                tables.append(self.read_file(path))
+            except DataError:
+                raise
+            except (OSError, ValueError, pa.ArrowException) as error:
+                raise self.error(
+                    f"cannot read {path}: {' '.join(str(error).split())} "
+                    f"Expected a readable {self.type_name} file."
+                ) from error
+        return concat_tables(tables, self.error)
+
+    def read_file(self, path: Path) -> pa.Table:
+        raise NotImplementedError
+
+
+def concat_tables(tables: list[pa.Table], error) -> pa.Table:
+    """Concatenate tables whose columns may differ: missing columns become nulls."""
+    import pyarrow as pa
+
+    if len(tables) == 1:
+        return tables[0]
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise error(
+            f"the files' columns have types that cannot be combined ({exc}); "
+            "expected the same type per column: add a `cast:` for it."
+        ) from exc

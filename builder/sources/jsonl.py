@@ -1,0 +1,32 @@
+"""`type: jsonl`: JSON Lines files, one object per line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from builder.recipe.registry import SOURCES
+from builder.sources.base import FileSource
+
+
+@SOURCES.register("jsonl")
+class JsonlSource(FileSource):
+    """Reads JSON Lines with pyarrow; falls back to pandas when a column's type varies."""
+
+    def read_file(self, path: Path):
+        import pyarrow as pa
+        import pyarrow.json as pjson
+
+        try:
+            return pjson.read_json(path, read_options=pjson.ReadOptions(block_size=1 << 26))
+        except pa.ArrowInvalid as first_error:
+            return self._read_with_pandas(path, first_error)
+
+    def _read_with_pandas(self, path: Path, first_error: Exception):
+        import pandas as pd
+        import pyarrow as pa
+
+        try:
+            frame = pd.read_json(path, lines=True, dtype=False)
+        except ValueError:
+            raise first_error from None
+        return pa.Table.from_pandas(frame, preserve_index=False)

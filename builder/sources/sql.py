@@ -1,0 +1,71 @@
+"""`type: sql`: the result of a query against a database (SQLAlchemy URL or SQLite file)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from builder.recipe.registry import SOURCES
+from builder.recipe.schema import CheckContext, Problems, SourceConfig
+from builder.sources.base import Source
+
+
+@dataclass(kw_only=True)
+class SqlConfig(SourceConfig):
+    """Either `url` (any SQLAlchemy URL) or `path` (an SQLite file), plus a `query`."""
+
+    query: str
+    url: str | None = None
+    path: str | None = None
+
+    def sqlite_file(self, root: Path) -> Path | None:
+        if self.path is None:
+            return None
+        return Path(self.path) if Path(self.path).is_absolute() else root / self.path
+
+    def engine_url(self, root: Path) -> str:
+        file = self.sqlite_file(root)
+        return f"sqlite:///{file.resolve()}" if file is not None else str(self.url)
+
+    def input_files(self, root: Path) -> list[Path]:
+        file = self.sqlite_file(root)
+        return [file] if file is not None else []
+
+    def check(self, ctx: CheckContext) -> Problems:
+        yield from super().check(ctx)
+        if (self.url is None) == (self.path is None):
+            yield "url", "expected exactly one of `url` (an SQLAlchemy URL) or `path` (SQLite)."
+        file = self.sqlite_file(ctx.root)
+        if file is not None and not file.is_file():
+            yield "path", f"found '{self.path}', which does not exist; expected an SQLite file."
+        if not self.query.strip():
+            yield "query", "is empty; expected an SQL query."
+
+
+@SOURCES.register("sql")
+class SqlSource(Source):
+    """Runs the query with SQLAlchemy and pandas; the database is opened read-only for SQLite."""
+
+    Config = SqlConfig
+
+    def read(self):
+        import pandas as pd
+        import pyarrow as pa
+        import sqlalchemy
+
+        url = self.config.engine_url(self.root)
+        if url.startswith("sqlite:///"):
+            url = f"sqlite:///file:{url.removeprefix('sqlite:///')}?mode=ro&uri=true"
+        try:
+            engine = sqlalchemy.create_engine(url)
+        except (sqlalchemy.exc.SQLAlchemyError, ImportError) as error:
+            raise self.error(f"cannot open the database: {error}") from error
+        try:
+            with engine.connect() as connection:
+                frame = pd.read_sql_query(sqlalchemy.text(self.config.query), connection)
+        except (sqlalchemy.exc.SQLAlchemyError, ValueError) as error:
+            message = " ".join(str(getattr(error, "orig", None) or error).split())
+            raise self.error(f"the query failed: {message}") from error
+        finally:
+            engine.dispose()
+        return pa.Table.from_pandas(frame, preserve_index=False)

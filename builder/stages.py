@@ -1,0 +1,113 @@
+"""The stage runner: each stage reads the previous artifact, runs its steps, writes atomically.
+
+| stage   | reads                  | writes                                          |
+|---------|------------------------|-------------------------------------------------|
+| compose | recipes/<r>.yaml, conf | recipe.yaml, inputs.yaml                        |
+| ingest  | sources                | ingested.parquet, metrics/ingest.json           |
+| label   | ingested.parquet       | labeled.parquet, metrics/label.json             |
+| split   | labeled.parquet        | split.parquet, metrics/split.json               |
+| augment | split.parquet          | augmented.parquet, metrics/augment.json         |
+| export  | augmented.parquet      | dataset/, hub/, README.md, metrics.json         |
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from builder.recipe.compose import Composed, load, load_resolved
+from builder.recipe.schema import Recipe
+
+STAGE_NAMES = ("compose", "ingest", "label", "split", "augment", "export")
+
+
+@dataclass
+class Context:
+    """What a stage sees: the project root, the validated recipe and its data folder."""
+
+    root: Path
+    composed: Composed
+    progress: bool = True
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def recipe(self) -> Recipe:
+        return self.composed.recipe
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data" / self.recipe.name
+
+    def artifact(self, name: str) -> Path:
+        """Path of an artifact in this recipe's data folder."""
+        return self.data_dir / name
+
+    def metrics_path(self, stage: str) -> Path:
+        return self.data_dir / "metrics" / f"{stage}.json"
+
+    def step_seed(self, *names: str) -> int:
+        """A seed for one step: derived from the recipe's seed and the step's name."""
+        return derive_seed(self.recipe.seed, *names)
+
+
+def derive_seed(seed: int, *names: str) -> int:
+    """A 32-bit seed from a base seed and names, stable across runs and platforms."""
+    text = "/".join([str(seed), *names]).encode()
+    return int.from_bytes(hashlib.sha256(text).digest()[:4], "little")
+
+
+def _stage_functions() -> dict[str, Callable[[Context], Any]]:
+    # Imported here so that `builder validate` never pays for pandas, pyarrow or datasets.
+    from builder import augment, split
+    from builder.export import stage as export_stage
+    from builder.labeling import stage as label_stage
+    from builder.sources import ingest
+
+    return {
+        "ingest": ingest.run,
+        "label": label_stage.run,
+        "split": split.run,
+        "augment": augment.run,
+        "export": export_stage.run,
+    }
+
+
+def compose_stage(ref: str, root: Path, overrides: Sequence[str] = ()) -> Context:
+    """Compose and validate a recipe, then write its resolved `recipe.yaml` and `inputs.yaml`."""
+    from builder.fingerprints import write_resolved
+
+    composed = load(ref, root, overrides)
+    ctx = Context(root=root, composed=composed)
+    write_resolved(ctx)
+    return ctx
+
+
+def open_context(ref: str, root: Path) -> Context:
+    """A context from the resolved `data/<recipe>/recipe.yaml` the compose stage wrote."""
+    name = Path(ref).stem if ref.endswith((".yaml", ".yml")) else ref
+    composed = load_resolved(root / "data" / name / "recipe.yaml", root)
+    return Context(root=root, composed=composed)
+
+
+def run_stage(name: str, ctx: Context) -> Any:
+    """Run one data stage (not compose) on a context and record its wall time."""
+    functions = _stage_functions()
+    started = time.perf_counter()
+    result = functions[name](ctx)
+    ctx.timings[name] = time.perf_counter() - started
+    return result
+
+
+def build(ref: str, root: Path, overrides: Sequence[str] = (), progress: bool = True) -> Context:
+    """Run every stage in order, as `dvc repro` would, without DVC."""
+    started = time.perf_counter()
+    ctx = compose_stage(ref, root, overrides)
+    ctx.progress = progress
+    ctx.timings["compose"] = time.perf_counter() - started
+    for name in STAGE_NAMES[1:]:
+        run_stage(name, ctx)
+    return ctx

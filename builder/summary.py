@@ -1,0 +1,51 @@
+"""The short table a build ends with: rows per stage, per split and per class."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from builder import artifacts
+
+if TYPE_CHECKING:
+    from builder.stages import Context
+
+
+def summary_rows(ctx: Context) -> tuple[list[list[str]], list[list[str]]]:
+    """(stage rows, split rows) for the summary, read from the written metrics."""
+    metrics = artifacts.read_json(ctx.artifact("metrics.json"))
+    stages = [["ingest", str(metrics["ingest"]["rows"]), f"{ctx.timings.get('ingest', 0):.2f}s"]]
+    for step in metrics["ingest"]["steps"]:
+        stages.append([f"  {step['name']} ({step['type']})", f"{step['rows_in']} -> {step['rows_out']}", ""])
+    stages.append(["label", str(metrics["label"]["rows_out"]), f"{ctx.timings.get('label', 0):.2f}s"])
+    stages.append(["split", str(sum(metrics["split"]["rows"].values())), f"{ctx.timings.get('split', 0):.2f}s"])
+    stages.append(["augment", str(metrics["augment"]["rows"]), f"{ctx.timings.get('augment', 0):.2f}s"])
+    stages.append(["export", str(sum(metrics["export"]["rows_per_split"].values())),
+                   f"{ctx.timings.get('export', 0):.2f}s"])
+    classes = ctx.recipe.task.classes
+    per_split = metrics["export"]["classes_per_split"]
+    splits = [[split, str(sum(per_split[split].values())),
+               *[str(per_split[split].get(k, 0)) for k in classes]]
+              for split in ctx.recipe.split.fractions]
+    return stages, splits
+
+
+def print_summary(ctx: Context) -> None:
+    """Print the summary tables with rich."""
+    from rich.console import Console
+    from rich.table import Table
+
+    stages, splits = summary_rows(ctx)
+    console = Console()
+    stage_table = Table(title=f"{ctx.recipe.name}: rows per stage")
+    for header in ("stage", "rows", "time"):
+        stage_table.add_column(header, justify="left" if header == "stage" else "right")
+    for row in stages:
+        stage_table.add_row(*row)
+    split_table = Table(title="rows per split and class")
+    for header in ["split", "rows", *ctx.recipe.task.classes]:
+        split_table.add_column(header, justify="left" if header == "split" else "right")
+    for row in splits:
+        split_table.add_row(*row)
+    console.print(stage_table)
+    console.print(split_table)
+    console.print(f"dataset: {ctx.artifact('dataset')}  hub layout: {ctx.artifact('hub')}")

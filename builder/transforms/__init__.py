@@ -1,0 +1,12 @@
+"""Transform types; importing this package registers them all."""
+
+from builder.transforms import (  # noqa: F401
+    cast,
+    dedup,
+    drop,
+    drop_missing,
+    filter,
+    normalize_text,
+    rename,
+    select,
+)

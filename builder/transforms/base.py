@@ -1,0 +1,37 @@
+"""The transform step: a row-wise function from a pandas batch to a pandas batch."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pandas as pd
+
+from builder.recipe.schema import TransformConfig
+
+#: Columns every row carries; `select` keeps them and `drop` refuses them.
+INTERNAL_COLUMNS = ("_id", "_source")
+
+
+class Transform:
+    """Subclasses set `Config` and implement `apply`, which must not need the whole table
+    (except `dedup`, which sees every row once)."""
+
+    Config: ClassVar[type[TransformConfig]] = TransformConfig
+    type_name: ClassVar[str]
+
+    def __init__(self, name: str, config: TransformConfig):
+        self.name = name
+        self.config = config
+
+    @property
+    def owner(self) -> str:
+        """How messages name this step."""
+        return f"transform '{self.name}' ({self.type_name})"
+
+    def apply(self, df: pd.DataFrame) -> pd.DataFrame:
+        raise NotImplementedError
+
+
+def data_columns(df: pd.DataFrame) -> list[str]:
+    """The columns that hold data, not bookkeeping."""
+    return [c for c in df.columns if c not in INTERNAL_COLUMNS]

@@ -1,0 +1,61 @@
+"""`type: filter`: keep the rows where a pandas query expression is true."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from builder.errors import DataError
+from builder.recipe.registry import TRANSFORMS
+from builder.recipe.schema import CheckContext, Problems, TransformConfig
+from builder.transforms.base import Transform
+
+_BACKTICKED = re.compile(r"`[^`]*`")
+
+
+def syntax_problem(expression: str) -> str | None:
+    """Why `expression` is not a pandas query expression, or None when it parses."""
+    if "@" in expression:
+        return "uses '@' (a local variable); a recipe's expression may only name columns."
+    try:
+        ast.parse(_BACKTICKED.sub("_column", expression), mode="eval")
+    except SyntaxError as error:
+        return f"is not a valid expression ({error.msg} at column {error.offset})."
+    return None
+
+
+@dataclass(kw_only=True)
+class FilterConfig(TransformConfig):
+    """`query: "rating >= 3 and text.str.len() > 10"`; names with spaces go in backticks."""
+
+    query: str
+
+    def check(self, ctx: CheckContext) -> Problems:
+        problem = syntax_problem(self.query)
+        if problem:
+            yield "query", f"found '{self.query}', which {problem} Expected a pandas query expression."
+
+
+@TRANSFORMS.register("filter")
+class Filter(Transform):
+    """Evaluates the expression over whole columns with `DataFrame.eval`."""
+
+    Config = FilterConfig
+
+    def apply(self, df):
+        try:
+            keep = df.eval(self.config.query, engine="python")
+        except Exception as error:  # pandas raises many kinds here: name, type and value errors
+            raise DataError(
+                f"{self.owner}: the query '{self.config.query}' failed: "
+                f"{type(error).__name__}: {error}. Columns: {', '.join(map(str, df.columns))}."
+            ) from error
+        if not isinstance(keep, pd.Series) or not pd.api.types.is_bool_dtype(keep):
+            raise DataError(
+                f"{self.owner}: the query '{self.config.query}' gives "
+                f"{getattr(keep, 'dtype', type(keep).__name__)}, expected true/false per row."
+            )
+        return df[keep.fillna(False).astype(bool)]

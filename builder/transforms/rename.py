@@ -1,0 +1,33 @@
+"""`type: rename`: rename columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from builder.columns import require_columns
+from builder.recipe.registry import TRANSFORMS
+from builder.recipe.schema import CheckContext, Problems, TransformConfig
+from builder.transforms.base import INTERNAL_COLUMNS, Transform
+
+
+@dataclass(kw_only=True)
+class RenameConfig(TransformConfig):
+    """`columns: {old: new}`."""
+
+    columns: dict[str, str]
+
+    def check(self, ctx: CheckContext) -> Problems:
+        for old, new in self.columns.items():
+            if old in INTERNAL_COLUMNS or new in INTERNAL_COLUMNS:
+                yield f"columns.{old}", f"renames a bookkeeping column; {INTERNAL_COLUMNS} stay."
+
+
+@TRANSFORMS.register("rename")
+class Rename(Transform):
+    """Renames columns; a missing column is an error."""
+
+    Config = RenameConfig
+
+    def apply(self, df):
+        require_columns(df, list(self.config.columns), self.owner)
+        return df.rename(columns=self.config.columns)

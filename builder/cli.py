@@ -10,29 +10,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from builder.errors import FlywheelError
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
-
-
-def command(name: str):
-    """Register a function as the handler of a sub-command."""
-
-    def decorate(function):
-        COMMANDS[name] = function
-        return function
-
-    return decorate
+#: Modules that add sub-commands, each through `add_commands(subparsers)`. They must import
+#: nothing heavy at module level, so that `builder --help` stays fast.
+COMMAND_MODULES = ("builder.cli",)
 
 
 def root_of(args: argparse.Namespace) -> Path:
     return Path(args.root).resolve()
 
 
-@command("validate")
 def cmd_validate(args: argparse.Namespace) -> int:
     from builder.recipe.compose import load
 
@@ -43,7 +34,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("build")
 def cmd_build(args: argparse.Namespace) -> int:
     from builder import stages
     from builder.summary import print_summary
@@ -53,7 +43,6 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("stage")
 def cmd_stage(args: argparse.Namespace) -> int:
     from builder import stages
 
@@ -70,7 +59,34 @@ def cmd_stage(args: argparse.Namespace) -> int:
     return 0
 
 
+def recipe_command(sub, name: str, help_text: str, handler) -> argparse.ArgumentParser:
+    """Add a `builder NAME RECIPE [overrides...]` sub-command."""
+    p = sub.add_parser(name, help=help_text, description=help_text)
+    p.add_argument("recipe", help="recipe name (recipes/NAME.yaml) or path to a YAML file")
+    p.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. split.seed=7")
+    p.set_defaults(handler=handler)
+    return p
+
+
+def add_commands(sub) -> None:
+    """The core commands: validate, build, stage."""
+    from builder.stages import STAGE_NAMES
+
+    recipe_command(sub, "validate", "compose and check a recipe without reading data", cmd_validate)
+    build = recipe_command(sub, "build", "run every stage now, without DVC", cmd_build)
+    build.add_argument("--quiet", action="store_true", help="no progress bar")
+    stage = sub.add_parser("stage", help="run one stage (what dvc.yaml calls)",
+                           description="run one stage (what dvc.yaml calls)")
+    stage.add_argument("name", choices=STAGE_NAMES)
+    stage.add_argument("recipe")
+    stage.add_argument("overrides", nargs="*", help="Hydra overrides (compose only)")
+    stage.set_defaults(handler=cmd_stage)
+
+
 def parser() -> argparse.ArgumentParser:
+    """The whole command line, gathered from `COMMAND_MODULES`."""
+    import importlib
+
     top = argparse.ArgumentParser(
         prog="builder",
         description="Flywheel: build reproducible Hugging Face datasets from YAML recipes.",
@@ -79,30 +95,15 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--debug", action="store_true", help="show tracebacks")
     top.add_argument("--root", default=os.getcwd(), help="project folder (default: here)")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def recipe_command(name: str, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("recipe", help="recipe name (recipes/NAME.yaml) or path to a YAML file")
-        p.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. split.seed=7")
-        return p
-
-    recipe_command("validate", "compose and check a recipe without reading data")
-    build = recipe_command("build", "run every stage now, without DVC")
-    build.add_argument("--quiet", action="store_true", help="no progress bar")
-    stage = sub.add_parser("stage", help="run one stage (what dvc.yaml calls)",
-                           description="run one stage (what dvc.yaml calls)")
-    from builder.stages import STAGE_NAMES
-
-    stage.add_argument("name", choices=STAGE_NAMES)
-    stage.add_argument("recipe")
-    stage.add_argument("overrides", nargs="*", help="Hydra overrides (compose only)")
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).add_commands(sub)
     return top
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        return args.handler(args)
     except FlywheelError as error:
         if args.debug:
             raise

@@ -20,6 +20,12 @@ from typing import Any, ClassVar, Literal
 from builder.errors import did_you_mean, one_of
 from builder.recipe.registry import SOURCES, TRANSFORMS, Registry
 
+# Sections owned by their step packages (config modules import nothing heavy).
+from builder.balance.config import BalanceConfig  # noqa: E402
+from builder.export.config import PublishConfig  # noqa: E402
+from builder.labeling.config import LabelingConfig  # noqa: E402
+from builder.synthetic.config import SyntheticConfig  # noqa: E402
+
 Problems = Iterator[tuple[str, str]]
 
 #: Column types accepted by `cast:` options, mapped to pandas dtypes.
@@ -118,17 +124,6 @@ class TransformConfig:
 
 
 @dataclass(kw_only=True)
-class LabelingConfig:
-    """How rows get labels. The backbone passes the task's gold label column through."""
-
-    functions: dict[str, Any] = field(default_factory=dict)
-    model: Any = None
-    pseudo: Any = None
-    human: Any = None
-    unlabeled: Literal["drop", "keep"] = "drop"
-
-
-@dataclass(kw_only=True)
 class SplitConfig:
     """Named split fractions, assigned from a hash of each row's `_id` (or group) and a seed."""
 
@@ -151,35 +146,6 @@ class SplitConfig:
         if self.fractions and not math.isclose(total, 1.0, abs_tol=1e-6):
             parts = " + ".join(f"{n} {f:g}" for n, f in self.fractions.items())
             yield "fractions", f"found fractions summing to {total:g} ({parts}), expected 1."
-
-
-@dataclass(kw_only=True)
-class BalanceConfig:
-    """The class distribution wanted in the train split (filled in by the balancing issue)."""
-
-    target: Any = None
-    strategy: str = "auto"
-
-
-@dataclass(kw_only=True)
-class SyntheticConfig:
-    """Synthetic rows from SDV generators (filled in by the synthetic-data issue)."""
-
-    generator: str | None = None
-    mode: str = "augment"
-
-
-@dataclass(kw_only=True)
-class PublishConfig:
-    """Where and how the dataset is published on the Hugging Face Hub."""
-
-    repo_id: str | None = None
-    private: bool = True
-    license: str = "other"
-    pretty_name: str | None = None
-    description: str = ""
-    tags: list[str] = field(default_factory=list)
-    language: list[str] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)

@@ -1,0 +1,1 @@
+"""Balancing the train split to a target class distribution."""

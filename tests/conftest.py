@@ -1,0 +1,72 @@
+"""Shared fixtures: a throw-away project folder with the repository's presets, and the CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Project:
+    """A project root in a temporary folder: `conf/` from the repository, empty `recipes/`."""
+
+    root: Path
+
+    def write(self, relative: str, text: str) -> Path:
+        """Write a file (dedented) under the project root and return its path."""
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip())
+        return path
+
+    def recipe(self, name: str, text: str) -> Path:
+        return self.write(f"recipes/{name}.yaml", text)
+
+    def data(self, name: str) -> Path:
+        return self.root / "data" / name
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """A fresh project root (the working directory during the test)."""
+    shutil.copytree(REPO / "conf", tmp_path / "conf")
+    (tmp_path / "recipes").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return Project(tmp_path)
+
+
+@pytest.fixture
+def example_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """A project root holding copies of the repository's example recipes and their data."""
+    shutil.copytree(REPO / "conf", tmp_path / "conf")
+    shutil.copytree(REPO / "recipes", tmp_path / "recipes")
+    monkeypatch.chdir(tmp_path)
+    return Project(tmp_path)
+
+
+def cli_env() -> dict[str, str]:
+    """The environment for running `python -m builder` (and dvc) in a subprocess."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHONPATH"] = str(REPO)
+    env["DVC_NO_ANALYTICS"] = "1"
+    env["HF_HUB_OFFLINE"] = "1"
+    return env
+
+
+def run_cli(*args: str, cwd: Path, check: bool = False) -> subprocess.CompletedProcess:
+    """Run `python -m builder ARGS` in `cwd`; returns the completed process (text output)."""
+    result = subprocess.run([sys.executable, "-m", "builder", *args], cwd=cwd, env=cli_env(),
+                            capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"builder {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from builder.errors import DataError, did_you_mean
+from builder.errors import DataError, require_columns  # noqa: F401 (re-exported)
 
 STRING = pd.StringDtype("pyarrow")
 _HEX = np.frombuffer(b"0123456789abcdef", dtype="S1")
@@ -45,17 +45,6 @@ def string_series(array: pa.Array | pa.ChunkedArray, index: pd.Index | None = No
     if not pa.types.is_large_string(array.type):
         array = array.cast(pa.large_string())
     return pd.Series(pd.arrays.ArrowStringArray(array), index=index)
-
-
-def require_columns(df: pd.DataFrame | Sequence[str], columns: Sequence[str], owner: str) -> None:
-    """Raise a `DataError` naming `owner` when a column is missing, with a did-you-mean."""
-    available = [str(c) for c in (df.columns if isinstance(df, pd.DataFrame) else df)]
-    for column in columns:
-        if column not in available:
-            raise DataError(
-                f"{owner}: column '{column}' not found; the table has "
-                f"{', '.join(available)}." + did_you_mean(column, available)
-            )
 
 
 def cast_series(series: pd.Series, type_name: str, owner: str) -> pd.Series:

@@ -6,8 +6,6 @@ import ast
 import re
 from dataclasses import dataclass
 
-import pandas as pd
-
 from builder.errors import DataError
 from builder.recipe.registry import TRANSFORMS
 from builder.recipe.schema import CheckContext, Problems, TransformConfig
@@ -46,6 +44,8 @@ class Filter(Transform):
     Config = FilterConfig
 
     def apply(self, df):
+        import pandas as pd
+
         try:
             keep = df.eval(self.config.query, engine="python")
         except Exception as error:  # pandas raises many kinds here: name, type and value errors

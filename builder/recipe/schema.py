@@ -54,7 +54,18 @@ def check_cast(cast: dict[str, str], key: str = "cast") -> Problems:
     for column, type_name in cast.items():
         if type_name not in CAST_TYPES:
             names = ", ".join(f"'{n}'" for n in CAST_TYPES)
-            yield f"{key}.{column}", f"found '{type_name}', expected one of {names}."
+            yield f"{key}.{column}", (f"found '{type_name}', expected one of {names}."
+                                      + did_you_mean(type_name, CAST_TYPES))
+
+
+def check_rename(rename: dict[str, str], key: str = "rename") -> Problems:
+    """Problems with an `{old: new}` rename mapping: two columns renamed to one name."""
+    targets: dict[str, str] = {}
+    for old, new in rename.items():
+        if new in targets:
+            yield f"{key}.{old}", (
+                f"renames to '{new}' like '{targets[new]}' does; expected distinct names.")
+        targets[new] = old
 
 
 @dataclass(kw_only=True)
@@ -106,13 +117,7 @@ class SourceConfig:
                     f"found '{name}', expected a class of task.classes ({one_of(classes)})."
                     + did_you_mean(name, classes)
                 )
-        targets: dict[str, str] = {}
-        for old, new in self.rename.items():
-            if new in targets:
-                yield f"rename.{old}", (
-                    f"renames to '{new}' like '{targets[new]}' does; expected distinct names."
-                )
-            targets[new] = old
+        yield from check_rename(self.rename)
 
 
 @dataclass(kw_only=True)
@@ -145,7 +150,10 @@ class SplitConfig:
         total = sum(self.fractions.values())
         if self.fractions and not math.isclose(total, 1.0, abs_tol=1e-6):
             parts = " + ".join(f"{n} {f:g}" for n, f in self.fractions.items())
-            yield "fractions", f"found fractions summing to {total:g} ({parts}), expected 1."
+            yield "fractions", (
+                f"found fractions summing to {total:g} ({parts}), expected 1. A preset's splits "
+                "stay unless set to null (`validation: null`), or pick a preset: split=train_test."
+            )
 
 
 @dataclass(kw_only=True)

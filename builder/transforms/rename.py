@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from builder.errors import require_columns
 from builder.recipe.registry import TRANSFORMS
-from builder.recipe.schema import CheckContext, Problems, TransformConfig
+from builder.recipe.schema import CheckContext, Problems, TransformConfig, check_rename
 from builder.transforms.base import INTERNAL_COLUMNS, Transform
 
 
@@ -20,6 +20,7 @@ class RenameConfig(TransformConfig):
         for old, new in self.columns.items():
             if old in INTERNAL_COLUMNS or new in INTERNAL_COLUMNS:
                 yield f"columns.{old}", f"renames a bookkeeping column; {INTERNAL_COLUMNS} stay."
+        yield from check_rename(self.columns, "columns")
 
 
 @TRANSFORMS.register("rename")

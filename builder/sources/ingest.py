@@ -46,7 +46,7 @@ def read_sources(ctx: Context) -> tuple[pd.DataFrame, dict[str, Any]]:
     """All sources, normalised and concatenated, with per-source metrics."""
     fingerprints = read_inputs(ctx).get("sources", {})
     frames, metrics = [], {}
-    for name, config in ctx.recipe.sources.items():
+    for name, config in ctx.track(ctx.recipe.sources.items(), "sources"):
         source = SOURCES.get(config.type)(name, config, ctx.root)
         frame = normalize(source.read(), name, config, ctx.recipe.task)
         frames.append(frame)
@@ -73,7 +73,7 @@ def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def apply_transforms(df: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, list[dict]]:
     """Run the recipe's transforms in order, recording rows in and out of each."""
     steps = []
-    for name, config in ctx.recipe.transforms.items():
+    for name, config in ctx.track(ctx.recipe.transforms.items(), "transforms"):
         transform = TRANSFORMS.get(config.type)(name, config)
         rows_in = len(df)
         df = transform.apply(df)

@@ -12,6 +12,8 @@ from builder.errors import DataError
 from builder.fingerprints import read_inputs
 from builder.recipe.registry import SOURCES, TRANSFORMS
 from builder.recipe.schema import SourceConfig, TaskConfig
+from builder.sources.align import align_frames
+from builder.sources.base import check_column_names
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -26,6 +28,7 @@ def normalize(table: pa.Table, name: str, config: SourceConfig, task: TaskConfig
     owner = f"source '{name}'"
     require_columns(table.column_names, list(config.rename), owner)
     table = table.rename_columns([config.rename.get(c, c) for c in table.column_names])
+    check_column_names(table.column_names, owner)
     if config.columns is not None:
         require_columns(table.column_names, config.columns, owner)
         table = table.select(config.columns)
@@ -33,7 +36,8 @@ def normalize(table: pa.Table, name: str, config: SourceConfig, task: TaskConfig
     require_columns(frame, list(config.cast), owner)
     for column, type_name in config.cast.items():
         frame[column] = cast_series(frame[column], type_name, owner)
-    if config.label_map and task.label in frame.columns:
+    if config.label_map:
+        require_columns(frame, [task.label], f"{owner} (label_map)")
         labels = frame[task.label].astype(STRING)
         frame[task.label] = labels.replace(config.label_map).where(labels.notna(), None)
     ids = row_ids(frame, name, config.key, owner)
@@ -59,6 +63,7 @@ def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate source frames; a column missing from one source is null there."""
     if len(frames) == 1:
         return frames[0]
+    frames = align_frames(frames)
     combined = pd.concat(frames, ignore_index=True, sort=False)
     for column in combined.columns:
         kinds = {str(f[column].dtype) for f in frames if column in f.columns}

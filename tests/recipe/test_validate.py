@@ -137,7 +137,7 @@ BROKEN = [
     ("bad-filter-expression",
      VALID + "transforms:\n  short: {type: filter, query: 'len(text) >'}\n",
      ["recipes/r.yaml: transforms.short.query: found 'len(text) >', which is not a valid "
-      "expression (invalid syntax at column", "Expected a pandas query expression."]),
+      "expression (invalid syntax at the end). Expected a pandas query expression."]),
     ("filter-with-local-variable",
      VALID + "transforms:\n  short: {type: filter, query: 'rating > @limit'}\n",
      ["recipes/r.yaml: transforms.short.query: found 'rating > @limit', which uses '@'"]),

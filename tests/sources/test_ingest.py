@@ -139,3 +139,23 @@ def test_unknown_label_values_pass_to_the_label_stage_unchanged(ingest, project)
     df, _ = ingest("shop: {type: csv, path: shop.csv, label_map: {positive: pos}}")
     assert df["label"].tolist() == ["pos", "awful"]
     assert isinstance(df["label"].dtype, pd.StringDtype)
+
+
+def test_transforms_run_in_order_and_record_rows_in_and_out(ingest, project) -> None:
+    project.write("shop.csv", "text,stars,label\n  Great film,5,pos\ngreat film,4,pos\n"
+                              ",1,neg\nawful,1,neg\n")
+    df, metrics = ingest("shop: {type: csv, path: shop.csv}", transforms="""
+        clean: {type: normalize_text, columns: [text], lower: true}
+        empty: {type: drop_missing, columns: [text]}
+        once: {type: dedup, columns: [text]}
+        good: {type: filter, query: "stars >= 2"}
+    """)
+    assert metrics["steps"] == [
+        {"name": "clean", "type": "normalize_text", "rows_in": 4, "rows_out": 4},
+        {"name": "empty", "type": "drop_missing", "rows_in": 4, "rows_out": 3},
+        {"name": "once", "type": "dedup", "rows_in": 3, "rows_out": 2},
+        {"name": "good", "type": "filter", "rows_in": 2, "rows_out": 1},
+    ]
+    assert rows(df.drop(columns="_id")) == {"_source": ["shop"], "text": ["great film"],
+                                            "stars": [5], "label": ["pos"]}
+    assert metrics["rows"] == 1

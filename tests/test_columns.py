@@ -37,7 +37,8 @@ def test_duplicate_keys_are_an_error() -> None:
 def test_missing_key_values_are_an_error() -> None:
     df = pd.DataFrame({"n": [1.0, None]})
     with pytest.raises(DataError, match=re.escape(
-            "source 'orders': key column 'n' has 1 missing values; expected a value in every row.")):
+            "source 'orders': key column 'n' has 1 missing values; expected a value in every "
+            "row.")):
         row_ids(df, "orders", ["n"], "source 'orders'")
 
 
@@ -62,7 +63,8 @@ def test_content_hash_ignores_column_order_and_row_position() -> None:
     # a row keeps its id when other rows come before it
     shifted = pd.concat([pd.DataFrame({"text": pd.Series(["new"], dtype=STRING), "stars": [3]}),
                          df], ignore_index=True)
-    assert row_ids(shifted, "shop", None, "o")[1:].tolist() == row_ids(df, "shop", None, "o").tolist()
+    assert row_ids(shifted, "shop", None, "o")[1:].tolist() == row_ids(
+        df, "shop", None, "o").tolist()
 
 
 def test_duplicate_rows_get_distinct_ids_and_values_matter() -> None:

@@ -99,3 +99,19 @@ def test_an_unreadable_folder_names_the_source(project) -> None:
     with pytest.raises(DataError, match=re.escape("source 'hub' (hf): cannot load ")
                        + r"\S*broken: .*Expected a dataset folder written by `save_to_disk`"):
         read(project.root, path="broken")
+
+
+def test_an_empty_folder_names_the_source(project) -> None:
+    (project.root / "empty").mkdir()
+    with pytest.raises(DataError, match=re.escape("source 'hub' (hf): cannot load ")
+                       + r"\S*empty: The directory at \S+ doesn't contain any data files\. "):
+        read(project.root, path="empty")
+
+
+def test_files_that_disagree_give_the_underlying_reason(project) -> None:
+    project.write("mixed/train-1.csv", "a,b\n1,2\n")
+    project.write("mixed/train-2.csv", "c\nx\n")
+    with pytest.raises(DataError, match=re.escape("source 'hub' (hf): cannot load ")
+                       + r"\S*mixed: An error occurred while generating the dataset: Schema at "
+                       r"index 1 was different: a: int64 b: int64 vs c: string\. Expected"):
+        read(project.root, path="mixed")

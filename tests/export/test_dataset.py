@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import datasets
 import pandas as pd
+
+from tests.conftest import cli_env
 
 
 def test_features_are_typed_and_the_label_is_a_class_label(types) -> None:
@@ -38,14 +44,28 @@ def test_features_are_typed_and_the_label_is_a_class_label(types) -> None:
     assert rows["label_source"] == ["gold"] * 3 and rows["_origin"] == ["real"] * 3
 
 
-def test_hub_layout_loads_offline_with_the_same_rows(types, credit) -> None:
+LOAD_OFFLINE = """
+import sys, datasets
+assert datasets.config.HF_HUB_OFFLINE
+hub = datasets.load_dataset(sys.argv[1] + "/hub", cache_dir=sys.argv[2])
+saved = datasets.load_from_disk(sys.argv[1] + "/dataset")
+assert list(hub) == list(saved), (list(hub), list(saved))
+for split in saved:
+    assert hub[split].features == saved[split].features, split
+    assert hub[split].to_dict() == saved[split].to_dict(), split
+print(" ".join(f"{s}={hub[s].num_rows}" for s in hub))
+"""
+
+
+def test_hub_layout_loads_offline_with_the_same_rows(types, credit, tmp_path) -> None:
+    """In a fresh interpreter with HF_HUB_OFFLINE=1, as a user without a network would."""
     for ctx in (types, credit):
-        hub = datasets.load_dataset(str(ctx.artifact("hub")))
-        saved = datasets.load_from_disk(str(ctx.artifact("dataset")))
-        assert list(hub) == list(saved) == list(ctx.recipe.split.fractions)
-        for split in saved:
-            assert hub[split].features == saved[split].features
-            assert hub[split].to_dict() == saved[split].to_dict()
+        result = subprocess.run(
+            [sys.executable, "-c", LOAD_OFFLINE, str(ctx.data_dir), str(tmp_path / "cache")],
+            env=cli_env(), capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        rows = json.loads((ctx.data_dir / "metrics.json").read_text())["export"]["rows_per_split"]
+        assert result.stdout.split() == [f"{s}={rows[s]}" for s in ctx.recipe.split.fractions]
 
 
 def test_hub_shards_follow_the_push_to_hub_names(credit) -> None:

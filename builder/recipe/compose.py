@@ -70,7 +70,12 @@ def compose_dict(file: Path, root: Path, overrides: Sequence[str]) -> dict[str, 
     hydra_overrides = prepare_overrides(overrides, file, root)
     try:
         with initialize_config_dir(config_dir=str(file.parent), version_base=None):
-            cfg = compose(config_name=file.stem, overrides=[search, *hydra_overrides])
+            try:
+                cfg = compose(config_name=file.stem, overrides=[search, *hydra_overrides])
+            except ValueError as error:  # Hydra's word for a malformed defaults list
+                raise FlywheelError(
+                    f"{shown}: defaults: {_one_line(error)} Expected a list of presets, e.g. "
+                    "[base, {transforms: text_cleanup}, _self_].") from error
         data = OmegaConf.to_container(cfg, resolve=True)
     except YAMLError as error:
         raise yaml_error(error, file) from error

@@ -30,6 +30,8 @@ def describe(value: Any) -> str:
         return "a list"
     if isinstance(value, str):
         return f"'{value}'" if len(value) < 60 else f"'{value[:57]}...'"
+    if value is None or isinstance(value, bool):  # as the YAML reads
+        return {None: "null", True: "true", False: "false"}[value]
     return repr(value)
 
 

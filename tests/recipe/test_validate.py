@@ -159,6 +159,15 @@ BROKEN = [
      VALID + "transforms:\n  n: {type: normalize_text, columns: ['${task.txt}']}\n",
      ["recipes/r.yaml: transforms.n.columns[0]: cannot be resolved: Interpolation key "
       "'task.txt' not found."]),
+    ("defaults-not-a-list", VALID.replace("[base, _self_]", "base"),
+     ["recipes/r.yaml: defaults: Invalid defaults list in 'r', defaults must be a list (got "
+      "str). Expected a list of presets"]),
+    ("task-null", VALID.replace("{type: text-classification, text: text, label: label, "
+                                "classes: [positive, negative]}", "null"),
+     ["recipes/r.yaml: task: found null, expected a mapping."]),
+    ("top-level-list", "- name: r\n- seed: 1\n",
+     ["recipes/r.yaml: cannot be composed: primary config 'r' must be a DictConfig, got "
+      "ListConfig."]),
     ("no-sources", VALID.replace("{type: csv, path: reviews.csv}", "null"),
      ["recipes/r.yaml: sources: is empty; expected at least one source."]),
 ]

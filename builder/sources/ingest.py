@@ -86,10 +86,18 @@ def apply_transforms(df: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, list
     return df.reset_index(drop=True), steps
 
 
+def check_task_columns(df: pd.DataFrame, task: TaskConfig) -> None:
+    """The text and feature columns the task names must exist once the transforms ran."""
+    if task.text:
+        require_columns(df, [task.text], "task.text (after sources and transforms)")
+    require_columns(df, task.features or [], "task.features (after sources and transforms)")
+
+
 def run(ctx: Context) -> dict[str, Any]:
     """The ingest stage: sources -> transforms -> `ingested.parquet`."""
     df, sources = read_sources(ctx)
     df, steps = apply_transforms(df, ctx)
+    check_task_columns(df, ctx.recipe.task)
     metrics = {"sources": sources, "rows": len(df), "steps": steps,
                "columns": {c: str(t) for c, t in df.dtypes.items()}}
     artifacts.write_parquet(df, ctx.artifact(ARTIFACT))

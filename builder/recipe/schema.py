@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from builder.errors import did_you_mean, one_of
 from builder.recipe.registry import SOURCES, TRANSFORMS, Registry

@@ -37,7 +37,8 @@ class FilterConfig(TransformConfig):
     def check(self, ctx: CheckContext) -> Problems:
         problem = syntax_problem(self.query)
         if problem:
-            yield "query", f"found '{self.query}', which {problem} Expected a pandas query expression."
+            yield "query", (f"found '{self.query}', which {problem} Expected a pandas query "
+                            "expression.")
 
 
 @TRANSFORMS.register("filter")

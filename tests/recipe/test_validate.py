@@ -150,8 +150,9 @@ BROKEN = [
      ["recipes/r.yaml: transforms.types.columns.when: found 'date', expected one of"]),
     ("text-task-without-text", VALID.replace("text: text, ", ""),
      ["recipes/r.yaml: task.text: is missing; a text-classification task names its text column."]),
-    ("label-among-features", VALID.replace("classes: [positive, negative]",
-                                           "classes: [positive, negative], features: [text, label]"),
+    ("label-among-features",
+     VALID.replace("classes: [positive, negative]",
+                   "classes: [positive, negative], features: [text, label]"),
      ["recipes/r.yaml: task.features[1]: found the label column 'label'; expected data columns "
       "only (the label is always published)."]),
     ("feature-twice", VALID.replace("classes: [positive, negative]",

@@ -137,14 +137,23 @@ def run_side(name: str, csv: Path) -> None:
     baseline = _rss_now()
     work = Path(tempfile.mkdtemp(prefix=f"bench-{name}-", dir=RESULTS))
     try:
+        cpu = _cpu_seconds()
         started = time.perf_counter()
         figures = (side_builder if name == "builder" else side_hand)(csv, work)
         figures["seconds"] = time.perf_counter() - started
+        figures["cpu_seconds"] = _cpu_seconds() - cpu
     finally:
         shutil.rmtree(work, ignore_errors=True)
     figures["baseline_rss"] = baseline
     figures["peak_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps(figures))
+
+
+def _cpu_seconds() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _rss_now() -> int:
@@ -187,7 +196,7 @@ def main() -> None:
             runs[name].append(measure(name, csv))
     best = {name: min(r, key=lambda f: f["seconds"]) for name, r in runs.items()}
     for name, figures in best.items():
-        print(f"{name:8s} {figures['seconds']:6.2f} s (runs: "
+        print(f"{name:8s} {figures['seconds']:6.2f} s, CPU {figures['cpu_seconds']:.2f} s (runs: "
               f"{', '.join(format(r['seconds'], '.2f') for r in runs[name])})  "
               f"peak RSS {mib(figures['peak_rss'])}, {mib(figures['peak_rss'] - figures['baseline_rss'])}"
               f" above its post-import {mib(figures['baseline_rss'])}; "

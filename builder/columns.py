@@ -47,6 +47,14 @@ def string_series(array: pa.Array | pa.ChunkedArray, index: pd.Index | None = No
     return pd.Series(pd.arrays.ArrowStringArray(array), index=index)
 
 
+def repeat_string(value: str, index: pd.Index, where: np.ndarray | None = None) -> pd.Series:
+    """A `string[pyarrow]` column holding `value` on every row (or where `where` is true, null
+    elsewhere), built in Arrow: 10x faster than from a Python scalar or an object array."""
+    positions = np.zeros(len(index), dtype=np.int32)
+    taken = pa.array(positions, mask=None if where is None else ~np.asarray(where, dtype=bool))
+    return string_series(pa.array([value], pa.large_string()).take(taken), index)
+
+
 def cast_series(series: pd.Series, type_name: str, owner: str) -> pd.Series:
     """Cast a column to one of the recipe's cast types (see `schema.CAST_TYPES`)."""
     try:

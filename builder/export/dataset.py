@@ -60,14 +60,24 @@ def to_arrow_table(df: pd.DataFrame, columns: list[str], task: TaskConfig) -> pa
     for column in columns:
         series = df[column]
         if column == task.label:
-            codes = pd.Categorical(series, categories=task.classes).codes.astype(np.int64)
-            arrays.append(pa.array(codes, type=pa.int64()))
+            arrays.append(class_codes(series, task.classes))
+        elif isinstance(series.dtype, pd.CategoricalDtype):
+            arrays.append(pa.array(series, from_pandas=True).cast(arrow_value_type(series)))
         else:
-            kind = arrow_value_type(series)
-            values = series.astype(object) if isinstance(series.dtype, pd.CategoricalDtype) else series
-            arrays.append(pa.array(values, type=kind, from_pandas=True))
+            arrays.append(pa.array(series, type=arrow_value_type(series), from_pandas=True))
         names.append(column)
     return pa.Table.from_arrays(arrays, names=names)
+
+
+def class_codes(labels: pd.Series, classes: list[str]) -> pa.Array:
+    """Each label's index in `classes`, -1 where it is missing or not a class (int64)."""
+    import pyarrow.compute as pc
+
+    from builder.columns import STRING, to_arrow
+
+    text = to_arrow(labels if isinstance(labels.dtype, pd.StringDtype) else labels.astype(STRING))
+    codes = pc.index_in(text, value_set=pa.array(classes, text.type))
+    return pc.fill_null(codes, -1).cast(pa.int64()).combine_chunks()
 
 
 def features_for(table: pa.Table, task: TaskConfig) -> datasets.Features:

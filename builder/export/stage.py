@@ -16,7 +16,7 @@ from builder.augment import ARTIFACT as INPUT
 from builder.export.card import render_card
 from builder.export.dataset import (as_dataset_dict, split_tables, write_arrow_shards,
                                     write_dataset_dict_json, write_split_state)
-from builder.export.hub import write_shards
+from builder.export.hub import write_split_shards
 
 if TYPE_CHECKING:
     import datasets
@@ -67,9 +67,9 @@ def write_outputs(features, tables: dict[str, pa.Table], hub: Path,
     # Writing parquet does not need a fingerprint; the final one comes from the shards' bytes.
     unsaved = as_dataset_dict(features, tables, {s: f"{s}-unsaved" for s in splits})
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="export") as pool:
-        shards = pool.submit(write_shards, unsaved, hub)
+        shards = {s: pool.submit(write_split_shards, s, unsaved[s], hub) for s in splits}
         arrow = {s: pool.submit(write_arrow_shards, tables[s], features, saved / s) for s in splits}
-        checksums = shards.result()
+        checksums = {path: digest for job in shards.values() for path, digest in job.result().items()}
         files = {s: job.result() for s, job in arrow.items()}
     dataset_dict = as_dataset_dict(features, tables, split_fingerprints(checksums, splits))
     write_dataset_dict_json(splits, saved)

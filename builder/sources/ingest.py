@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from builder import artifacts
-from builder.columns import STRING, cast_series, require_columns, row_ids, table_to_pandas
+from builder.columns import (STRING, cast_series, repeat_string, require_columns, row_ids,
+                             table_to_pandas)
 from builder.errors import DataError
 from builder.fingerprints import read_inputs
 from builder.recipe.registry import SOURCES, TRANSFORMS
@@ -41,7 +42,7 @@ def normalize(table: pa.Table, name: str, config: SourceConfig, task: TaskConfig
         labels = frame[task.label].astype(STRING)
         frame[task.label] = labels.replace(config.label_map).where(labels.notna(), None)
     ids = row_ids(frame, name, config.key, owner)
-    frame.insert(0, "_source", pd.Series(name, index=frame.index, dtype=STRING))
+    frame.insert(0, "_source", repeat_string(name, frame.index))
     frame.insert(0, "_id", ids)
     return frame
 

@@ -237,6 +237,8 @@ def run(ctx: Context) -> dict[str, Any]:
             merged.loc[accepted, "label_source"] = "pseudo"
             merged.loc[accepted, "label_confidence"] = model_confidence[accepted]
             metrics["pseudo"]["accepted"] = int(accepted.sum())
+            metrics["pseudo"]["accepted_accuracy"] = accuracy(
+                np.where(accepted, predicted, -1), np.where(evaluate & accepted, gold_codes, -1))
         metrics["pseudo"]["model_accuracy"] = accuracy(predicted, np.where(evaluate, gold_codes, -1))
 
     # 5. Final label, provenance, abstain policy.

@@ -48,7 +48,7 @@ FUNCTIONS = {
         "bad", "boring", "dull", "worst", "mess", "tedious", "stupid", "waste", "lame", "unfunny",
         "fails", "pointless", "mediocre", "tiresome", "flat", "disappointing", "awful", "bland"]},
     "formula": {"type": "keyword", "label": "rotten", "words": [
-        "predictable", "cliche", "clichés", "formulaic", "contrived", "forgettable"]},
+        "predictable", "cliche", "cliched", "formulaic", "contrived", "forgettable"]},
     "narrative": {"type": "keyword", "label": "plot", "words": [
         "discovers", "finds", "himself", "herself", "father", "wife", "must", "young"]},
     "his_and_her": {"type": "keyword", "label": "plot", "words": ["his", "her"], "mode": "all"},

@@ -238,12 +238,13 @@ def main() -> None:
         report("snorkel", theirs)
         scale = args.rows / snorkel_rows
         if scale != 1:
-            print(f"  Snorkel ran on a subsample of {snorkel_rows:,} rows; its time is scaled "
-                  f"x{scale:g} to {args.rows:,} rows (its applier is linear in rows)")
-        ratio = theirs["total_s"] * scale / ours["total_s"]
+            print(f"  Snorkel ran on a subsample of {snorkel_rows:,} rows; its applier time is "
+                  f"scaled x{scale:g} to {args.rows:,} rows (it is linear in rows), its label "
+                  "model time is not (conservative: fitting barely depends on rows)")
+        ratio = (theirs["apply_s"] * scale + theirs["model_s"]) / ours["total_s"]
         print(f"\nspeed-up end to end: {ratio:.1f}x (target >= 50x); applier "
               f"{theirs['apply_s'] * scale / ours['apply_s']:.1f}x, label model "
-              f"{theirs['model_s'] * scale / ours['model_s']:.1f}x")
+              f"{theirs['model_s'] / ours['model_s']:.1f}x")
         print(f"accuracy on rows with a vote: flywheel {ours['model']['accuracy_voted']} vs snorkel "
               f"{theirs['model']['accuracy_voted']}; on all rows: {ours['model']['accuracy_all']} "
               f"vs {theirs['model']['accuracy_all']} (target: flywheel >= snorkel)")

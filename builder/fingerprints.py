@@ -50,7 +50,8 @@ class HashCache:
 
 
 def compute_inputs(ctx: Context) -> dict[str, Any]:
-    """Fingerprints of the files behind each source and of `labels/<recipe>/`."""
+    """Fingerprints of the files behind each source, of `labels/<recipe>/` and of the files
+    labeling functions read (lookup lists, python modules)."""
     cache = HashCache(ctx.data_dir / _HASH_CACHE)
     sources = {}
     for name, config in ctx.recipe.sources.items():
@@ -61,8 +62,10 @@ def compute_inputs(ctx: Context) -> dict[str, Any]:
     if label_dir.is_dir():
         for file in sorted(p for p in label_dir.rglob("*") if p.is_file()):
             labels[_relative(file, ctx.root)] = cache.sha256(file)
+    labeling = {_relative(f, ctx.root): cache.sha256(f)
+                for f in ctx.recipe.labeling.input_files(ctx.root) if f.is_file()}
     cache.save()
-    return {"sources": sources, "labels": labels}
+    return {"sources": sources, "labels": labels, "labeling": labeling}
 
 
 def write_resolved(ctx: Context) -> None:

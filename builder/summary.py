@@ -29,6 +29,23 @@ def summary_rows(ctx: Context) -> tuple[list[list[str]], list[list[str]]]:
     return stages, splits
 
 
+def labeling_table(ctx: Context):
+    """The labeling functions' coverage, conflicts and accuracy, when the recipe has any."""
+    from rich.table import Table
+
+    from builder.labeling.card import summary_rows
+
+    rows = summary_rows(artifacts.read_json(ctx.metrics_path("label")))
+    if not rows:
+        return None
+    table = Table(title="labeling functions")
+    for header in ("function", "coverage", "conflicts", "accuracy vs gold"):
+        table.add_column(header, justify="left" if header == "function" else "right")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
 def print_summary(ctx: Context) -> None:
     """Print the summary tables with rich."""
     from rich.console import Console
@@ -47,5 +64,8 @@ def print_summary(ctx: Context) -> None:
     for row in splits:
         split_table.add_row(*row)
     console.print(stage_table)
+    labeling = labeling_table(ctx)
+    if labeling is not None:
+        console.print(labeling)
     console.print(split_table)
     console.print(f"dataset: {ctx.artifact('dataset')}  hub layout: {ctx.artifact('hub')}")

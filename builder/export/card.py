@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from builder.labeling.card import section_labeling
+
 if TYPE_CHECKING:
     import datasets
 
@@ -143,8 +145,8 @@ def section_recipe(composed: Composed, metrics: dict) -> str:
 
 #: The card's prose sections, in order. Later issues add theirs here.
 SECTIONS: list[Callable[[Any, dict], str]] = [
-    section_summary, section_sources, section_steps, section_labels, section_splits,
-    section_recipe,
+    section_summary, section_sources, section_steps, section_labels, section_labeling,
+    section_splits, section_recipe,
 ]
 
 
@@ -152,5 +154,6 @@ def render_card(composed: Composed, dataset_dict: datasets.DatasetDict, metrics:
                 shard_bytes: dict[str, int]) -> str:
     """The whole `README.md`: YAML metadata between `---` lines, then the prose sections."""
     card_data = card_metadata(composed, dataset_dict, shard_bytes)
-    prose = "\n\n".join(section(composed, metrics) for section in SECTIONS)
+    sections = (section(composed, metrics) for section in SECTIONS)
+    prose = "\n\n".join(text for text in sections if text)
     return f"---\n{card_data.to_yaml()}\n---\n\n{prose}\n"

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from builder.labeling.merge import DETAIL_COLUMNS
 from builder.recipe.schema import TaskConfig
 from builder.split import SPLIT_COLUMN
 
@@ -27,7 +28,8 @@ PROVENANCE_COLUMNS = ("_source", "_origin", "label_source", "label_confidence")
 def output_columns(df: pd.DataFrame, task: TaskConfig) -> list[str]:
     """Columns of the dataset: `_id`, text, features, label, then provenance."""
     provenance = [c for c in PROVENANCE_COLUMNS if c in df.columns]
-    internal = {"_id", SPLIT_COLUMN, task.label, *provenance}
+    # The label stage's working columns (weak_label, model_label, ...) are not published.
+    internal = {"_id", SPLIT_COLUMN, task.label, *provenance, *DETAIL_COLUMNS}
     if task.features is not None:
         data = list(task.features)
     else:

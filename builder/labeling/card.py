@@ -1,0 +1,95 @@
+"""The labeling section of the dataset card and of the build summary, from `metrics["label"]`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _accuracy(figures: dict | None) -> str:
+    if not figures or figures.get("rows", 0) == 0:
+        return "n/a"
+    return (f"{_number(figures['accuracy_labeled'])} on the {figures['labeled']} rows it labels, "
+            f"{_number(figures['accuracy_all'])} on all {figures['rows']} rows with a gold label")
+
+
+def function_rows(label: dict) -> list[list[str]]:
+    """One row per labeling function: type, polarity, coverage, overlaps, conflicts, accuracies."""
+    rows = []
+    for name, entry in label["functions"]["functions"].items():
+        rows.append([name, entry["type"], ", ".join(entry["polarity"]) or "-",
+                     _percent(entry["coverage"]), _percent(entry["overlaps"]),
+                     _percent(entry["conflicts"]), _number(entry.get("empirical_accuracy")),
+                     _number(entry.get("learned_accuracy", entry.get("dev_accuracy")))])
+    return rows
+
+
+def section_labeling(composed: Any, metrics: dict) -> str:
+    """How the labels were made: functions, label model, pseudo-labels, suspected errors."""
+    label = metrics.get("label") or {}
+    parts = []
+    gold = label.get("gold") or {}
+    if gold.get("use") == "evaluate":
+        parts.append(f"The source's label column `{gold['column']}` was kept only to measure the "
+                     "labels below; it is not published and no model saw it.")
+    functions = label.get("functions")
+    if functions:
+        model = functions["model"]["type"]
+        parts.append(
+            f"{len(functions['functions'])} labeling functions voted on "
+            f"{_percent(functions['coverage'])} of the rows; {_percent(functions['overlap'])} "
+            f"got two votes or more and {_percent(functions['conflict'])} conflicting votes. "
+            f"The `{model}` label model turned the votes into weak labels.")
+        parts.append(f"Weak-label accuracy: {_accuracy(functions.get('weak_accuracy'))} "
+                     f"(majority vote: {_accuracy(functions.get('majority_accuracy'))}).")
+        parts.append(_table(["function", "type", "polarity", "coverage", "overlaps", "conflicts",
+                             "empirical accuracy", "learned accuracy"], function_rows(label)))
+    pseudo = label.get("pseudo")
+    if pseudo:
+        trained = pseudo["training_rows"]
+        text = (f"Model-assisted labels: a `{pseudo['type']}` model predicted every row out of "
+                f"fold ({pseudo['folds']} folds), trained on {trained['strong']} gold, human or "
+                f"feedback labels and {trained['confident_weak']} confident weak labels")
+        if "accepted" in pseudo:
+            text += f"; {pseudo['accepted']} unlabeled rows took its label"
+            accepted = (pseudo.get("accepted_accuracy") or {}).get("accuracy_labeled")
+            if accepted is not None:
+                text += f" (accuracy of those against gold: {_number(accepted)})"
+        parts.append(text + f". Its accuracy: {_accuracy(pseudo.get('model_accuracy'))}.")
+    errors = label.get("label_errors")
+    if errors:
+        text = (f"Confident learning flagged {errors['count']} suspected label errors "
+                f"(action: {errors['action']})")
+        if "precision_against_gold" in errors:
+            text += f"; {_percent(errors['precision_against_gold'])} of them disagree with gold"
+        parts.append(text + ".")
+    if gold.get("use") == "evaluate" and label.get("final_accuracy"):
+        parts.append(f"Published labels against gold: {_accuracy(label['final_accuracy'])}.")
+    if not parts:
+        return ""
+    return "## Labeling\n\n" + "\n\n".join(parts)
+
+
+def summary_rows(label: dict) -> list[list[str]]:
+    """Rows for the build summary's labeling table: function, coverage, conflicts, accuracy."""
+    if not label.get("functions"):
+        return []
+    rows = [[r[0], r[3], r[5], r[6]] for r in function_rows(label)]
+    functions = label["functions"]
+    weak = functions.get("weak_accuracy") or {}
+    rows.append(["(weak labels)", _percent(functions["coverage"]), _percent(functions["conflict"]),
+                 _number(weak.get("accuracy_labeled"))])
+    return rows

@@ -1,0 +1,47 @@
+"""`type: expression`: vote where a boolean pandas expression over columns is true."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from builder.labeling.config import FUNCTIONS, FunctionConfig, Problems
+from builder.labeling.kinds.base import LabelingFunction
+
+
+@dataclass(kw_only=True)
+class ExpressionConfig(FunctionConfig):
+    """`expression: "rating >= 4 and text.str.len() < 80"` (like a `filter` transform's query)."""
+
+    label: str
+    expression: str
+
+    def check(self, ctx) -> Problems:
+        yield from super().check(ctx)
+        from builder.transforms.filter import syntax_problem
+
+        problem = syntax_problem(self.expression)
+        if problem:
+            yield "expression", (f"found '{self.expression}', which {problem} Expected a "
+                                 "boolean pandas expression over columns.")
+
+
+@FUNCTIONS.register("expression")
+class Expression(LabelingFunction):
+    """Evaluated over whole columns with `DataFrame.eval`; missing results abstain."""
+
+    Config = ExpressionConfig
+
+    def votes(self, batch, features):
+        import numpy as np
+        import pandas as pd
+
+        from builder.errors import DataError
+
+        result = batch.eval(self.config.expression, engine="python")
+        if not isinstance(result, pd.Series) or not (
+                pd.api.types.is_bool_dtype(result) or result.dtype == object):
+            raise DataError(
+                f"{self.owner}: the expression '{self.config.expression}' gives "
+                f"{getattr(result, 'dtype', type(result).__name__)}, expected true/false per row.")
+        passed = result.fillna(False).astype(bool).to_numpy()
+        return self.fire(np.asarray(passed, dtype=bool))

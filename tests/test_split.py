@@ -97,10 +97,9 @@ def test_rows_without_a_group_are_their_own_group() -> None:
 
 
 def test_a_missing_group_column_is_named(project) -> None:
-    with pytest.raises(DataError, match=re.escape(
-            "split.group: column 'movie' not found; the table has _id, _source, category, "
-            "filename, text, movie_name, label_source, label_confidence. Did you mean "
-            "'movie_name'?")):
+    with pytest.raises(DataError, match=(
+            r"^split\.group: column 'movie' not found; the table has _id, _source, .*"
+            r"\btext, movie_name, .*label_confidence\. Did you mean 'movie_name'\?$")):
         split(project, REVIEWS.head(20), "split.group=movie")
 
 

@@ -10,6 +10,7 @@ from builder import artifacts
 from builder.augment import ARTIFACT as INPUT
 from builder.export.card import render_card
 from builder.export.dataset import build_dataset_dict
+from builder.export.dvc_files import write_dvc_files
 from builder.export.hub import write_shards
 from builder.split import SPLIT_COLUMN
 
@@ -36,9 +37,29 @@ def export_metrics(df, ctx: Context, checksums: dict[str, str]) -> dict[str, Any
     return {
         "rows_per_split": {s: int((df[SPLIT_COLUMN] == s).sum()) for s in splits},
         "classes_per_split": per_split,
+        "origins_per_split": counts_per_split(df, "_origin", splits),
+        "label_sources_per_split": counts_per_split(df, "label_source", splits, "unlabeled"),
         "shards": checksums,
         "content_hash": content_hash(checksums),
+        "versions": library_versions(),
     }
+
+
+def counts_per_split(df, column: str, splits: list[str], missing: str = "(none)") -> dict[str, dict[str, int]]:
+    """{split: {value: rows}} for a provenance column ({} when the column is absent)."""
+    if column not in df.columns:
+        return {}
+    values = df[column].astype("string").fillna(missing).rename("value")
+    counts = values.groupby(df[SPLIT_COLUMN].astype("string")).value_counts().sort_index()
+    return {split: {str(value): int(n) for (s, value), n in counts.items() if s == split}
+            for split in splits}
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries whose output bytes depend on them (part of reproducing)."""
+    from importlib.metadata import version
+
+    return {name: version(name) for name in ("datasets", "pyarrow")}
 
 
 def run(ctx: Context) -> dict[str, Any]:
@@ -64,4 +85,5 @@ def run(ctx: Context) -> dict[str, Any]:
     with artifacts.atomic_file(ctx.artifact("README.md")) as tmp:
         tmp.write_text(card)
     artifacts.write_json(metrics, ctx.artifact("metrics.json"))
+    write_dvc_files(metrics, ctx.data_dir)
     return metrics["export"]

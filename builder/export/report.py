@@ -219,6 +219,9 @@ def _distribution(whole: pd.Series, part: pd.Series) -> tuple[list, list]:
         return [float(c) for c in centres], (counts / max(counts.sum(), 1)).round(5).tolist()
     labels = whole.astype("string").fillna("(missing)")
     top = labels.value_counts().head(MAX_CATEGORIES).index
+    if numeric:  # a number with few values: keep the numbers' order
+        order = pd.to_numeric(pd.Series(top), errors="coerce").fillna(np.inf).to_numpy().argsort(kind="stable")
+        top = top[order]
     shares = part.astype("string").fillna("(missing)").value_counts(normalize=True)
     return [str(t) for t in top], [round(float(shares.get(t, 0.0)), 5) for t in top]
 

@@ -30,6 +30,7 @@ def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         # The client reads these once, at import: set them for this process too.
         monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_DISABLE_XET", True)
         monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+        monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", server.endpoint)
         yield server
 
 

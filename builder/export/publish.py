@@ -209,13 +209,14 @@ def make_plan(local: LocalBuild, remote: Remote, options: PublishOptions) -> Pla
     return plan
 
 
-def describe_plan(plan: Plan, local: LocalBuild, endpoint: str) -> list[str]:
+def describe_plan(plan: Plan, local: LocalBuild, endpoint: str, anonymous: bool = False) -> list[str]:
     """The lines `--dry-run` (and a real publish) prints."""
     options, remote = plan.options, plan.remote
     visibility = "private" if options.private else "public"
     lines = [f"publish {local.recipe} -> dataset {options.repo_id} (branch {options.revision}) at {endpoint}"]
     if not remote.exists:
-        lines.append(f"  repository: will be created ({visibility})")
+        unseen = " (or it is private: without a token it cannot be seen)" if anonymous else ""
+        lines.append(f"  repository: will be created ({visibility}){unseen}")
     else:
         lines.append(f"  repository: exists ({'private' if remote.private else 'public'}), head {remote.head}")
         if remote.private != options.private:
@@ -380,7 +381,7 @@ def _attempt(api: Any, local: LocalBuild, options: PublishOptions, rollback: Rol
              endpoint: str, out: Callable[[str], None]) -> Result:
     remote = fetch_remote(api, options.repo_id, options.revision)
     plan = make_plan(local, remote, options)
-    for line in describe_plan(plan, local, endpoint):
+    for line in describe_plan(plan, local, endpoint, anonymous=api.token is False):
         out(line)
     if options.dry_run:
         out("dry run: nothing was uploaded or changed.")

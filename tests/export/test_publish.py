@@ -166,10 +166,40 @@ def test_transient_errors_are_retried_with_backoff(hub, built_reviews) -> None:
     assert len(titles(hub)) == 2
 
 
-def test_a_network_error_says_what_to_do(hub, built_reviews, monkeypatch) -> None:
+def test_a_network_error_is_retried_then_says_what_to_do(hub, built_reviews, monkeypatch) -> None:
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens on the discard port
-    with pytest.raises(FlywheelError, match=r"cannot reach the Hub at http://127.0.0.1:9 \(ConnectError"):
-        run_publish(built_reviews, PublishOptions(repo_id=REPO_ID), attempts=2)
+    lines: list[str] = []
+    with pytest.raises(FlywheelError, match=(
+            r"failed after 2 attempts: cannot reach the Hub at http://127.0.0.1:9 \(ConnectError: "
+            r".*\)\. Check the network or HF_ENDPOINT, then publish again\.")):
+        publish(local_build(built_reviews), PublishOptions(repo_id=REPO_ID), attempts=2,
+                backoff=0.01, out=lines.append)
+    assert lines == ["  attempt 1 failed (ConnectError); retrying in 0.01 s"]
+
+
+def test_a_push_made_meanwhile_is_not_overwritten(hub, reviews_copy, monkeypatch) -> None:
+    """The commit names the head it was planned against: someone else's push in between makes it
+    fail (412), and the retry re-plans on top of that push."""
+    import builder.export.publish as publishing
+
+    run_publish(reviews_copy, PublishOptions(repo_id=REPO_ID))
+    rebuild(reviews_copy, "seed=5")
+    real_commit = publishing.commit_plan
+    pushed = []
+
+    def push_first(api, plan, local, parent):
+        if not pushed:
+            pushed.append(api.upload_file(path_or_fileobj=b"hello", path_in_repo="notes.txt",
+                                          repo_id=REPO_ID, repo_type="dataset",
+                                          commit_message="someone else pushes"))
+        return real_commit(api, plan, local, parent)
+
+    monkeypatch.setattr(publishing, "commit_plan", push_first)
+    result, output = run_publish(reviews_copy, PublishOptions(repo_id=REPO_ID))
+    assert "attempt 1 failed (HTTP 412); retrying" in output
+    assert result.commit is not None
+    assert titles(hub)[:2] == [titles(hub)[0], "someone else pushes"]
+    assert "notes.txt" in hub_api(hub).list_repo_files(REPO_ID, repo_type="dataset")
 
 
 def test_a_rejected_token_is_explained(hub, built_reviews, monkeypatch) -> None:
@@ -182,6 +212,14 @@ def test_publishing_needs_a_token(hub, built_reviews, monkeypatch) -> None:
     monkeypatch.delenv("HF_TOKEN")
     with pytest.raises(FlywheelError, match=r"no Hugging Face token\. Set HF_TOKEN or log in"):
         run_publish(built_reviews, PublishOptions(repo_id=REPO_ID))
+
+
+def test_a_dry_run_needs_no_token(hub, built_reviews, monkeypatch) -> None:
+    monkeypatch.delenv("HF_TOKEN")
+    result, output = run_publish(built_reviews, PublishOptions(repo_id=REPO_ID, dry_run=True))
+    assert ("repository: will be created (private) (or it is private: without a token it cannot "
+            "be seen)") in output
+    assert result.commit is None and hub.state.repos == {}
 
 
 def test_publishing_to_a_branch_leaves_main_alone(hub, built_reviews) -> None:

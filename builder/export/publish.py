@@ -275,20 +275,47 @@ class Rollback:
         return (" " + "; ".join(done).capitalize() + ".") if done else ""
 
 
-def is_transient(error: BaseException) -> bool:
-    """Network failures and 408/412/429/5xx answers, anywhere in the exception chain."""
+def _chain(error: BaseException) -> list[BaseException]:
+    """The exception and its causes, outermost first."""
+    chain: list[BaseException] = []
+    seen: BaseException | None = error
+    while seen is not None and seen not in chain:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    return chain
+
+
+def root_cause(error: BaseException) -> BaseException:
+    """The HTTP or network error behind `error` (the client wraps upload failures), or itself."""
     import httpx2
     from huggingface_hub.errors import HfHubHTTPError
 
-    seen: BaseException | None = error
-    while seen is not None:
-        if isinstance(seen, httpx2.TransportError):
-            return True
-        if isinstance(seen, HfHubHTTPError) and seen.response is not None \
-                and seen.response.status_code in RETRY_STATUS:
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+    for item in _chain(error):
+        if isinstance(item, (HfHubHTTPError, httpx2.TransportError)):
+            return item
+    return error
+
+
+#: Calls the client already retries with backoff itself (pre-upload and LFS transfers).
+_CLIENT_RETRIED = ("/preupload/", "/info/lfs/", "/lfs-upload/")
+
+
+def is_transient(error: BaseException) -> bool:
+    """Worth another attempt: a network failure or a 408/412/429/5xx answer, except from a call
+    the client already retried (uploads), so that waits do not multiply."""
+    import httpx2
+    from huggingface_hub.errors import HfHubHTTPError
+
+    cause = root_cause(error)
+    request = getattr(cause, "request", None) if isinstance(cause, httpx2.TransportError) else \
+        getattr(getattr(cause, "response", None), "request", None)
+    url = str(getattr(request, "url", "") or "")
+    if getattr(request, "method", "") == "PUT" or any(part in url for part in _CLIENT_RETRIED):
+        return False
+    if isinstance(cause, httpx2.TransportError):
+        return True
+    return isinstance(cause, HfHubHTTPError) and cause.response is not None \
+        and cause.response.status_code in RETRY_STATUS
 
 
 def explain(error: BaseException, options: PublishOptions, endpoint: str) -> str:
@@ -296,8 +323,10 @@ def explain(error: BaseException, options: PublishOptions, endpoint: str) -> str
     import httpx2
     from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
+    uploading = next((str(e) for e in _chain(error) if str(e).startswith("Error while uploading")), "")
+    error = root_cause(error)
     status = getattr(getattr(error, "response", None), "status_code", None)
-    detail = " ".join(str(error).split())
+    detail = " ".join(f"{uploading} {error}".split())
     if isinstance(error, httpx2.TransportError):
         return (f"cannot reach the Hub at {endpoint} ({type(error).__name__}: {detail}). Check the "
                 "network or HF_ENDPOINT, then publish again.")
@@ -314,7 +343,7 @@ def explain(error: BaseException, options: PublishOptions, endpoint: str) -> str
         return (f"the Hub rejected the card's metadata ({detail}). Fix the `publish` section of the "
                 "recipe and rebuild.")
     if isinstance(error, HfHubHTTPError):
-        said = " ".join((error.server_message or "").split()) or detail
+        said = " ".join(f"{uploading} {error.server_message or error}".split())
         url = getattr(error.response, "url", None) if error.response is not None else None
         where = f" to {getattr(error.response.request, 'method', '')} {url}" if url else ""
         return (f"the Hub answered HTTP {status}{where}: {said}. Publish again later; if it keeps "
@@ -373,6 +402,7 @@ def _quiet(line: str) -> None:
 
 
 def _short(error: BaseException) -> str:
+    error = root_cause(error)
     status = getattr(getattr(error, "response", None), "status_code", None)
     return f"HTTP {status}" if status else type(error).__name__
 

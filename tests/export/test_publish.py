@@ -150,6 +150,32 @@ def test_a_server_error_leaves_the_remote_as_it_was(hub, reviews_copy) -> None:
     assert hub_api(hub).dataset_info(REPO_ID).sha == head_before
 
 
+def test_a_failed_upload_makes_no_commit(hub, reviews_copy, monkeypatch) -> None:
+    """The client retries LFS transfers itself (here with short waits); publish does not multiply
+    those retries, and the commit that would reference the missing file is never sent."""
+    import functools
+
+    import huggingface_hub.lfs
+
+    monkeypatch.setattr(huggingface_hub.lfs, "http_backoff", functools.partial(
+        huggingface_hub.lfs.http_backoff, base_wait_time=0.01, max_wait_time=0.01))
+    run_publish(reviews_copy, PublishOptions(repo_id=REPO_ID))
+    head_before = hub_api(hub).dataset_info(REPO_ID).sha
+    rebuild(reviews_copy, "seed=11")
+    hub.state.fail("PUT", "/lfs-upload/", 500)
+    start = len(hub.state.requests)
+    with pytest.raises(FlywheelError, match=(
+            r"failed: the Hub answered HTTP 500 to PUT .*/lfs-upload/[0-9a-f]{64}: Error while "
+            r"uploading 'data/\w+-00000-of-00001.parquet' to the Hub\. injected failure 500\. .* "
+            r"The repository on the Hub is as it was")):
+        run_publish(reviews_copy, PublishOptions(repo_id=REPO_ID))
+    assert hub_api(hub).dataset_info(REPO_ID).sha == head_before
+    requests = hub.state.requests[start:]
+    puts = [path for method, path in requests if method == "PUT"]
+    assert len(puts) == 6 * 3  # 3 changed shards, each tried 6 times by the client, once by us
+    assert [path for _, path in requests if "/commit/" in path] == []
+
+
 def test_a_repository_created_by_a_failed_publish_is_removed(hub, built_reviews) -> None:
     hub.state.fail("POST", "/commit/", 500)
     with pytest.raises(FlywheelError, match=r"Deleted the repository tester/new this run created\.$"):

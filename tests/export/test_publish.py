@@ -117,6 +117,7 @@ def test_owner_card_edits_are_merged_not_overwritten(hub, reviews_copy) -> None:
     assert body.startswith("Owner's intro.\n\n" + GENERATED_BEGIN)
     assert body.rstrip().endswith(GENERATED_END + "\n\n## Contact\n\nowner@example.org")
     assert "New description." in body and body.count(GENERATED_BEGIN) == 1
+    assert 'load_dataset("tester/reviews")' in body  # the snippet names the repository
     assert titles(hub)[1] == "owner edits the card"
 
 

@@ -57,6 +57,9 @@ def compute_inputs(ctx: Context) -> dict[str, Any]:
     for name, config in ctx.recipe.sources.items():
         files = config.input_files(ctx.root)
         sources[name] = {_relative(f, ctx.root): cache.sha256(f) for f in files}
+        remote_inputs = getattr(config, "remote_inputs", None)  # e.g. a Hub source's commit id
+        if remote_inputs is not None:
+            sources[name].update(remote_inputs())
     label_dir = ctx.root / "labels" / ctx.recipe.name
     labels = {}
     if label_dir.is_dir():

@@ -16,6 +16,7 @@ from builder.augment import ARTIFACT as INPUT
 from builder.export.card import render_card
 from builder.export.dataset import (as_dataset_dict, split_tables, write_arrow_shards,
                                     write_dataset_dict_json, write_split_state)
+from builder.export.dvc_files import write_dvc_files
 from builder.export.hub import write_split_shards
 
 if TYPE_CHECKING:
@@ -54,9 +55,34 @@ def export_metrics(tables: dict[str, pa.Table], ctx: Context,
     return {
         "rows_per_split": {s: t.num_rows for s, t in tables.items()},
         "classes_per_split": per_split,
+        "origins_per_split": counts_per_split(tables, "_origin"),
+        "label_sources_per_split": counts_per_split(tables, "label_source", "unlabeled"),
         "shards": checksums,
         "content_hash": content_hash(checksums),
+        "versions": library_versions(),
     }
+
+
+def counts_per_split(tables: dict[str, pa.Table], column: str,
+                     missing: str = "(none)") -> dict[str, dict[str, int]]:
+    """{split: {value: rows}} for a provenance column ({} when the column is absent)."""
+    import pyarrow.compute as pc
+
+    if any(column not in t.column_names for t in tables.values()):
+        return {}
+    result = {}
+    for split, table in tables.items():
+        counts = pc.value_counts(pc.fill_null(table.column(column), missing)).to_pylist()
+        result[split] = {str(c["values"]): int(c["counts"]) for c in sorted(
+            counts, key=lambda c: str(c["values"]))}
+    return result
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries whose output bytes depend on them (part of reproducing)."""
+    from importlib.metadata import version
+
+    return {name: version(name) for name in ("datasets", "pyarrow")}
 
 
 def write_outputs(features, tables: dict[str, pa.Table], hub: Path,
@@ -101,4 +127,5 @@ def run(ctx: Context) -> dict[str, Any]:
     with artifacts.atomic_file(ctx.artifact("README.md")) as tmp:
         tmp.write_text(card)
     artifacts.write_json(metrics, ctx.artifact("metrics.json"))
+    write_dvc_files(metrics, ctx.data_dir)
     return metrics["export"]

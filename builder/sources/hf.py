@@ -1,10 +1,18 @@
-"""`type: hf`: a Hugging Face dataset on disk (`save_to_disk`, or a parquet/CSV folder)."""
+"""`type: hf`: a Hugging Face dataset on disk (`save_to_disk`, or a parquet/CSV folder), or a
+dataset repository on the Hub (`repo_id` at `revision`), e.g. another recipe's published build.
+
+A Hub source is read at one commit: the compose stage resolves `revision` to its commit id and
+records it in `inputs.yaml`, so `dvc repro` re-runs ingest when the branch moves, and the card
+names the commit that was read. Pin `revision` to a commit id to build offline from the cache.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from builder.errors import DataError
 from builder.recipe.registry import SOURCES
 from builder.recipe.schema import CheckContext, Problems, SourceConfig
 from builder.sources.base import Source, concat_tables
@@ -12,21 +20,40 @@ from builder.sources.base import Source, concat_tables
 
 @dataclass(kw_only=True)
 class HfConfig(SourceConfig):
-    """A dataset folder; `splits` picks some of its splits (all by default)."""
+    """A dataset folder (`path`) or Hub repository (`repo_id`, `revision`); `splits` picks some
+    of its splits (all by default)."""
 
-    path: str
+    path: str | None = None
+    repo_id: str | None = None
+    revision: str = "main"
     splits: list[str] | None = None
     class_names: bool = True
 
     def folder(self, root: Path) -> Path:
+        assert self.path is not None
         return Path(self.path) if Path(self.path).is_absolute() else root / self.path
 
     def input_files(self, root: Path) -> list[Path]:
+        if self.path is None:
+            return []
         return sorted(p for p in self.folder(root).rglob("*") if p.is_file())
+
+    def remote_inputs(self) -> dict[str, str]:
+        """{`hub:<repo_id>@<revision>`: commit id} for a Hub source (network, unless pinned)."""
+        if self.repo_id is None:
+            return {}
+        return {f"hub:{self.repo_id}@{self.revision}": resolve_commit(self.repo_id, self.revision)}
 
     def check(self, ctx: CheckContext) -> Problems:
         yield from super().check(ctx)
-        if not self.folder(ctx.root).is_dir():
+        from builder.export.config import REPO_ID
+
+        if (self.path is None) == (self.repo_id is None):
+            yield "path", ("expected either `path` (a dataset folder) or `repo_id` (a Hub dataset "
+                           "repository), not both or neither.")
+        elif self.repo_id is not None and not REPO_ID.match(self.repo_id):
+            yield "repo_id", f"found '{self.repo_id}', expected a Hub repository id 'namespace/name'."
+        elif self.path is not None and not self.folder(ctx.root).is_dir():
             yield "path", (
                 f"found '{self.path}', which is not a folder; expected a `save_to_disk` folder "
                 "or a folder of parquet/CSV files that `datasets.load_dataset` reads."
@@ -37,6 +64,30 @@ def _reason(error: BaseException) -> str:
     """The error and its cause on one line (`datasets` wraps the useful part as the cause)."""
     parts = [" ".join(str(e).split()).rstrip(".") for e in (error, error.__cause__) if e]
     return ": ".join(p for p in parts if p) + "."
+COMMIT_ID = re.compile(r"^[0-9a-f]{40}$")
+
+
+def resolve_commit(repo_id: str, revision: str) -> str:
+    """The commit id `revision` of a Hub dataset repository points at now."""
+    if COMMIT_ID.match(revision):
+        return revision
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
+
+    from builder.export.publish import hub_endpoint
+
+    try:
+        return HfApi(endpoint=hub_endpoint()).dataset_info(repo_id, revision=revision).sha
+    except RepositoryNotFoundError as error:
+        raise DataError(f"hf source: the Hub dataset {repo_id} was not found at {hub_endpoint()} "
+                        "(or this token may not read it); check `repo_id` and HF_TOKEN.") from error
+    except RevisionNotFoundError as error:
+        raise DataError(f"hf source: {repo_id} has no revision '{revision}'; expected a branch, "
+                        "tag or commit id.") from error
+    except (HfHubHTTPError, OSError) as error:
+        raise DataError(f"hf source: cannot resolve {repo_id}@{revision} on the Hub at "
+                        f"{hub_endpoint()} ({' '.join(str(error).split())[:300]}); check the "
+                        "network, or pin `revision` to a commit id to build from the cache.") from error
 
 
 def is_saved_to_disk(folder: Path) -> bool:
@@ -51,6 +102,8 @@ class HfSource(Source):
     Config = HfConfig
 
     def read(self):
+        if self.config.repo_id is not None:
+            return self.read_hub()
         import datasets
 
         datasets.disable_progress_bars()  # the build shows its own progress
@@ -65,6 +118,26 @@ class HfSource(Source):
                 f"cannot load {folder}: {_reason(error)} Expected a dataset folder written by "
                 "`save_to_disk`, or parquet/CSV files `load_dataset` reads."
             ) from error
+        return self._tables(loaded)
+
+    def read_hub(self):
+        """Read the Hub repository at the commit its revision points at (see `resolve_commit`)."""
+        import datasets
+        from huggingface_hub import get_token
+
+        config = self.config
+        self.commit = resolve_commit(config.repo_id, config.revision)
+        try:
+            loaded = datasets.load_dataset(config.repo_id, revision=self.commit, token=get_token())
+        except (OSError, ValueError, datasets.exceptions.DatasetsError) as error:
+            raise self.error(
+                f"cannot load {config.repo_id} at {self.commit}: {_reason(error)[:300]} "
+                "Expected a dataset repository that `datasets.load_dataset` reads.") from error
+        return self._tables(loaded)
+
+    def _tables(self, loaded):
+        import datasets
+
         splits = loaded if isinstance(loaded, datasets.DatasetDict) else {"train": loaded}
         wanted = self.config.splits or list(splits)
         missing = [s for s in wanted if s not in splits]

@@ -6,8 +6,8 @@ columns, so each figure can be traced back to rows.
 
 from __future__ import annotations
 
-import shlex
 import re
+import shlex
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 

@@ -7,8 +7,8 @@ Histograms are binned with numpy here, so the page stays small whatever the row 
 What each plot reads:
 - class distribution per split, before and after balancing: `split.counts` (before) and
   `export.classes_per_split` (after) in `metrics.json`;
-- labeling functions: `label.functions`, a mapping `{name: {"coverage": share, "conflicts": share,
-  ...}}` (or a list of such mappings with a `name`), as the labeling issue writes it;
+- labeling functions: `label.functions.functions`, `{name: {"coverage": share, "conflicts": share,
+  "overlaps": share, ...}}`, the label stage's diagnostics;
 - label sources and row origins per split: `export.label_sources_per_split`,
   `export.origins_per_split`;
 - real vs synthetic per column: the train split of `augmented.parquet`, by `_origin`;
@@ -102,12 +102,8 @@ def class_distribution(metrics: dict, classes: list[str]) -> Plot:
 
 
 def _functions(metrics: dict) -> dict[str, dict]:
-    functions = metrics.get("label", {}).get("functions")
-    if isinstance(functions, list):
-        return {str(f.get("name", i)): f for i, f in enumerate(functions) if isinstance(f, dict)}
-    if isinstance(functions, dict):
-        return {str(k): v for k, v in functions.items() if isinstance(v, dict)}
-    return {}
+    """`{name: figures}` from the label stage's diagnostics (`label.functions.functions`)."""
+    return (metrics.get("label", {}).get("functions") or {}).get("functions") or {}
 
 
 def labeling_functions(metrics: dict) -> Plot:
@@ -116,7 +112,7 @@ def labeling_functions(metrics: dict) -> Plot:
                 "it disagreed with another function (conflicts).")
     functions = _functions(metrics)
     if not functions:
-        plot.note = "This build has no labeling-function metrics (label.functions is absent)."
+        plot.note = "This build has no labeling functions (label.functions is absent)."
         return plot
     import plotly.graph_objects as go
 

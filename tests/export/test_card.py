@@ -49,19 +49,19 @@ def test_metadata_has_the_hub_keys(card, metrics) -> None:
 
 def test_sources_with_row_counts_and_sha256(card) -> None:
     digest = hashlib.sha256((REPO / "recipes/data/credit_data.csv").read_bytes()).hexdigest()
-    assert (f"| credit_data | csv | 4454 | `recipes/data/credit_data.csv` sha256 `{digest}` |"
+    assert (f"| credit_data | csv | 4,454 | `recipes/data/credit_data.csv` sha256 `{digest}` |"
             in card)
 
 
 def test_rows_kept_by_each_step(card, metrics) -> None:
-    assert "| plausible | filter | 4454 | 4454 |" in card
+    assert "| `plausible` | filter | 4,454 | 4,454 |" in card
     label = metrics["label"]
-    assert f"| label | label stage | {label['rows_in']} | {label['rows_out']} |" in card
+    assert f"| label | label stage | {label['rows_in']:,} | {label['rows_out']:,} |" in card
 
 
 def test_class_distribution_per_split(card, metrics) -> None:
     for split, counts in metrics["export"]["classes_per_split"].items():
-        row = f"| {split} | {sum(counts.values())} | {counts['good']} | {counts['bad']} |"
+        row = f"| {split} | {sum(counts.values()):,} | {counts['good']:,} | {counts['bad']:,} |"
         assert row in card
     assert sum(metrics["export"]["rows_per_split"].values()) == 4454
 
@@ -69,9 +69,9 @@ def test_class_distribution_per_split(card, metrics) -> None:
 def test_resolved_recipe_and_reproduce_command(card, credit) -> None:
     block = re.search(r"```yaml\n(.*?)\n```", card, re.S).group(1)
     assert yaml.safe_load(block) == yaml.safe_load(credit.artifact("recipe.yaml").read_text())
-    assert "make build          # or: dvc repro\nbuilder build credit  # the same" in card
+    assert "make build               # or: dvc repro\nbuilder build credit     # the same" in card
 
 
 def test_reproduce_command_carries_the_overrides(types) -> None:
     card = types.artifact("README.md").read_text()
-    assert "make setup\nbuilder build types split.seed=5 'task.classes=[neg,pos]'\n```" in card
+    assert "make setup\nbuilder build types split.seed=5 'task.classes=[neg,pos]'\nbuilder report" in card

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 
 import pandas as pd
@@ -41,7 +40,7 @@ def test_absent_data_gives_notes_instead_of_plots() -> None:
     metrics = {**METRICS, "export": {**METRICS["export"], "label_sources_per_split": {}}}
     plots = {p.slug: p for p in build_plots(metrics, frame(["real"] * 4), ["no", "yes"], None)}
     assert plots["functions"].figure is None
-    assert plots["functions"].note == ("This build has no labeling-function metrics "
+    assert plots["functions"].note == ("This build has no labeling functions "
                                        "(label.functions is absent).")
     assert plots["real-vs-synthetic"].note == ("Every train row is real in this build: there is "
                                                "nothing synthetic to compare.")
@@ -53,8 +52,8 @@ def test_absent_data_gives_notes_instead_of_plots() -> None:
 
 
 def test_plots_are_built_from_the_figures_they_show() -> None:
-    metrics = {**METRICS, "label": {**METRICS["label"], "functions": {
-        "praise": {"coverage": 0.4, "conflicts": 0.1}, "refund": {"coverage": 0.2, "conflicts": 0.05}}}}
+    metrics = {**METRICS, "label": {**METRICS["label"], "functions": {"functions": {
+        "praise": {"coverage": 0.4, "conflicts": 0.1}, "refund": {"coverage": 0.2, "conflicts": 0.05}}}}}
     plots = {p.slug: p for p in build_plots(metrics, frame(["real"] * 4 + ["oversampled"] * 2),
                                             ["no", "yes"], None, ["train", "test"])}
     assert all(p.figure is not None for p in plots.values()), [p.note for p in plots.values()]
@@ -85,15 +84,10 @@ def test_the_page_is_self_contained_and_stable() -> None:
     assert page.count('data-plot="') == 5 and 'data-omitted="functions"' in page
 
 
-def stand_in_for_later_stages(data) -> None:
-    """Give a real build what the labeling and balancing issues will add to it before export:
-    labeling-function figures in the label metrics and oversampled minority train rows."""
-    label = json.loads((data / "metrics" / "label.json").read_text())
-    label["functions"] = {"low_income": {"coverage": 0.31, "conflicts": 0.04},
-                          "many_debts": {"coverage": 0.12, "conflicts": 0.04}}
-    (data / "metrics" / "label.json").write_text(json.dumps(label))
+def stand_in_for_balancing(data) -> None:
+    """Give a real build what balancing adds before export: oversampled minority train rows."""
     df = artifacts.read_parquet(data / "augmented.parquet")
-    minority = df[(df["split"] == "train") & (df["Status"] == "bad")].head(300).copy()
+    minority = df[(df["split"] == "train") & (df["label"] == "plot")].head(300).copy()
     minority["_origin"] = "oversampled"
     df = pd.concat([df, minority], ignore_index=True)
     order = pd.Categorical(df["split"].astype(str), categories=["train", "validation", "test"]).codes
@@ -106,11 +100,11 @@ def test_report_renders_in_headless_chromium(example_project: Project) -> None:
     binary = chromium_binary()
     if binary is None:
         pytest.skip("chromium is not installed (apt-get install chromium; .ci/run installs it)")
-    run_cli("build", "credit", "--quiet", cwd=example_project.root, check=True)
-    data = example_project.data("credit")
-    stand_in_for_later_stages(data)
-    run_cli("stage", "export", "credit", cwd=example_project.root, check=True)
-    result = run_cli("report", "credit", cwd=example_project.root, check=True)
+    run_cli("build", "reviews", "--quiet", cwd=example_project.root, check=True)
+    data = example_project.data("reviews")
+    stand_in_for_balancing(data)
+    run_cli("stage", "export", "reviews", cwd=example_project.root, check=True)
+    result = run_cli("report", "reviews", cwd=example_project.root, check=True)
     assert "omitted" not in result.stdout
     report = data / "report.html"
     with Chromium(binary) as browser:
@@ -121,14 +115,14 @@ def test_report_renders_in_headless_chromium(example_project: Project) -> None:
             " return plots.length > 0 && plots.every(p => p.querySelector('.main-svg')"
             " && p.querySelectorAll('.trace, .point, .bars path').length > 0) && plots.length; })()")
         page.settle(0.5)
-        shot = page.screenshot(ARTIFACTS / "report-credit.png")
+        shot = page.screenshot(ARTIFACTS / "report-reviews.png")
         titles = page.evaluate("[...document.querySelectorAll('h2')].map(h => h.textContent)")
     assert expected == 6 and rendered == 6
     assert titles[0] == "Class distribution per split, before and after balancing"
     assert page.errors == []
     assert page.requests == [report.as_uri()]  # nothing fetched: the page is self-contained
     assert shot.stat().st_size > 50_000
-    shutil.copy(report, ARTIFACTS / "report-credit.html")
+    shutil.copy(report, ARTIFACTS / "report-reviews.html")
 
 
 def test_report_needs_a_build(project: Project) -> None:

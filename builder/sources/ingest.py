@@ -29,9 +29,11 @@ def normalize(table: pa.Table, name: str, config: SourceConfig, task: TaskConfig
     owner = f"source '{name}'"
     require_columns(table.column_names, list(config.rename), owner)
     table = table.rename_columns([config.rename.get(c, c) for c in table.column_names])
-    check_column_names(table.column_names, owner)
     if config.columns is not None:
         require_columns(table.column_names, config.columns, owner)
+    kept = set(table.column_names if config.columns is None else config.columns)
+    check_column_names([c for c in table.column_names if c in kept], owner)
+    if config.columns is not None:
         table = table.select(config.columns)
     frame = table_to_pandas(table)
     require_columns(frame, list(config.cast), owner)

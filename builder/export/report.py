@@ -38,9 +38,9 @@ MAX_COLUMNS = 12
 MAX_CATEGORIES = 20
 BINS = 30
 #: Columns that describe a row's history, not its content.
-BOOKKEEPING = {"_id", "_source", "_origin", "split", "label_source", "label_confidence",
-               "weak_label", "weak_confidence", "lf_conflict", "model_label", "model_confidence",
-               "suspect_label"}
+#: Columns that are not data (besides every `_`-prefixed one, such as `_id` or `_gold`).
+BOOKKEEPING = {"split", "label_source", "label_confidence", "weak_label", "weak_confidence",
+               "lf_conflict", "model_label", "model_confidence", "suspect_label"}
 
 
 @dataclass
@@ -185,7 +185,7 @@ def real_vs_synthetic(df: pd.DataFrame | None, text_column: str | None) -> Plot:
         return plot
     import plotly.graph_objects as go
 
-    columns = [c for c in train.columns if c not in BOOKKEEPING]
+    columns = [c for c in train.columns if c not in BOOKKEEPING and not str(c).startswith("_")]
     shown = columns[:MAX_COLUMNS]
     if len(columns) > len(shown):
         plot.description += f" The first {MAX_COLUMNS} of {len(columns)} columns are shown."

@@ -56,7 +56,7 @@ def compute_inputs(ctx: Context) -> dict[str, Any]:
     for name, config in ctx.recipe.sources.items():
         files = config.input_files(ctx.root)
         sources[name] = {_relative(f, ctx.root): cache.sha256(f) for f in files}
-    label_dir = ctx.root / "labels" / ctx.recipe.name
+    label_dir = ctx.recipe.labeling.human.store_dir(ctx.root, ctx.recipe.name)
     labels = {}
     if label_dir.is_dir():
         for file in sorted(p for p in label_dir.rglob("*") if p.is_file()):

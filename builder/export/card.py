@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from builder.labeling.human.card import section_human
+
 if TYPE_CHECKING:
     import datasets
 
@@ -137,8 +139,8 @@ def section_recipe(composed: Composed, metrics: dict) -> str:
 
 #: The card's prose sections, in order. Later issues add theirs here.
 SECTIONS: list[Callable[[Any, dict], str]] = [
-    section_summary, section_sources, section_steps, section_labels, section_splits,
-    section_recipe,
+    section_summary, section_sources, section_steps, section_labels, section_human,
+    section_splits, section_recipe,
 ]
 
 

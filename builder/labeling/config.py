@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from builder.labeling.human.config import HumanConfig
+
 
 @dataclass(kw_only=True)
 class LabelingConfig:
@@ -13,5 +15,5 @@ class LabelingConfig:
     functions: dict[str, Any] = field(default_factory=dict)
     model: Any = None
     pseudo: Any = None
-    human: Any = None
+    human: HumanConfig = field(default_factory=HumanConfig)
     unlabeled: Literal["drop", "keep"] = "drop"

@@ -49,6 +49,11 @@ def run(ctx: Context) -> dict[str, Any]:
     df["label_source"] = pd.Series(np.where(has_label, "gold", None), index=df.index, dtype=STRING)
     df["label_confidence"] = np.where(has_label, 1.0, np.nan)
     rows_in = len(df)
+    # Flywheel (issue 4): feedback corrections and the human label store, by precedence
+    # human > gold > feedback > weak > pseudo. The lead re-wires this into the new label stage.
+    from builder.labeling.human.merge import apply_flywheel_labels
+    df, flywheel = apply_flywheel_labels(df, ctx)
+    has_label = df[task.label].notna().to_numpy()
     if ctx.recipe.labeling.unlabeled == "drop":
         df = df[has_label].reset_index(drop=True)
     metrics = {
@@ -57,6 +62,7 @@ def run(ctx: Context) -> dict[str, Any]:
         "unlabeled_dropped": rows_in - len(df),
         "label_sources": df["label_source"].value_counts().sort_index().to_dict(),
         "classes": df[task.label].value_counts().reindex(task.classes, fill_value=0).to_dict(),
+        **flywheel,  # Flywheel (issue 4): the `human` and `feedback` metrics
     }
     artifacts.write_parquet(df, ctx.artifact(ARTIFACT))
     artifacts.write_json(metrics, ctx.metrics_path("label"))

@@ -156,6 +156,10 @@ class FeedbackSource(FileSource):
         import pyarrow.compute as pc
 
         config: FeedbackConfig = self.config
+        ids = pc.cast(self._field(table, config.id_field, path), pa.string())
+        if ids.null_count:
+            raise self.error(f"{path}: {ids.null_count} records have no '{config.id_field}'; "
+                             "expected an id in every record.")
         keep = self._consented(table, path)
         self.report["without_consent"] += table.num_rows - int(pc.sum(keep).as_py() or 0)
         at = self._timestamps(table, path)
@@ -167,10 +171,6 @@ class FeedbackSource(FileSource):
             self.report["outside_window"] += int(pc.sum(pc.and_(keep, pc.invert(inside))).as_py()
                                                  or 0)
             keep = pc.and_(keep, inside)
-        ids = pc.cast(self._field(table, config.id_field, path), pa.string())
-        if ids.null_count:
-            raise self.error(f"{path}: {ids.null_count} records have no '{config.id_field}'; "
-                             "expected an id in every record.")
         columns = {FEEDBACK_ID: ids}
         columns.update(self._inputs(table, path))
         columns[PREDICTION] = self._labels(table, config.prediction_field, path)

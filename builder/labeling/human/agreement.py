@@ -116,7 +116,7 @@ class DawidSkene:
 
 def dawid_skene(rows: np.ndarray, annotators: np.ndarray, labels: np.ndarray, n_rows: int,
                 n_annotators: int, n_classes: int, max_iter: int = 200, tol: float = 1e-7,
-                smoothing: float = 1.0) -> DawidSkene:
+                smoothing: float = 0.5) -> DawidSkene:
     """Fit Dawid-Skene by EM from (row, annotator, class) triplets, starting from majority vote.
 
     `smoothing` is a Dirichlet pseudo-count added to every confusion cell, so an annotator seen

@@ -64,9 +64,9 @@ def human_text(human: dict) -> str:
             f"({p['rows']} rows)" for p in pairs) + "."
     low = human.get("low_agreement") or {}
     if low.get("min_agreement") is not None:
-        text += (f" Rows need at least {low['min_agreement']:g} of their annotators to agree: "
-                 f"{low['rows']} did not" + (f" and were dropped" if low.get("dropped") else "")
-                 + ".")
+        dropped = " (dropped from the dataset)" if low.get("dropped") else ""
+        text += (f" Rows need at least {low['min_agreement']:g} of their annotators to agree; "
+                 f"rows under it: {low['rows']}{dropped}.")
     annotators = human.get("annotators") or {}
     if annotators:
         estimated = any("estimated_accuracy" in a for a in annotators.values())

@@ -97,11 +97,12 @@ def apply_feedback_labels(df: pd.DataFrame, task: TaskConfig) -> tuple[pd.DataFr
 
 
 def low_agreement_error(low: pd.DataFrame, threshold: float) -> DataError:
-    listed = ", ".join(f"{r._id} ({r.agreement:.2f} of {int(r.annotators)})"
-                       for r in low.head(10).itertuples())
+    listed = ", ".join(f"{r['_id']} ({r['agreement']:.2f} of {int(r['annotators'])})"
+                       for r in low.head(10).to_dict("records"))
     more = f" and {len(low) - 10} more" if len(low) > 10 else ""
+    rows = "1 row has" if len(low) == 1 else f"{len(low)} rows have"
     return DataError(
-        f"labeling.human.min_agreement: {len(low)} rows have less than {threshold:g} of their "
+        f"labeling.human.min_agreement: {rows} less than {threshold:g} of their "
         f"annotators agreeing with the consensus: {listed}{more}. Get another opinion on them "
         "(`builder label export` sends tied rows again), lower min_agreement, or set "
         "labeling.human.on_low_agreement: drop to leave them out of the dataset.")
@@ -110,8 +111,8 @@ def low_agreement_error(low: pd.DataFrame, threshold: float) -> DataError:
 def check_store_classes(annotations: pd.DataFrame, classes: list[str]) -> None:
     unknown = annotations[~annotations["label"].isin(classes)]
     if len(unknown):
-        listed = "; ".join(f"{r.batch} line {r.line}: '{r.label}'"
-                           for r in unknown.head(10).itertuples())
+        listed = "; ".join(f"{r['batch']} line {r['line']}: '{r['label']}'"
+                           for r in unknown.head(10).to_dict("records"))
         raise DataError(
             f"label store: {len(unknown)} labels name classes that task.classes no longer has "
             f"({listed}); expected {one_of(classes)}. Import corrected labels as a new batch, "

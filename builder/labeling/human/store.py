@@ -174,8 +174,14 @@ def check_records(records: list[dict[str, Any]], known_ids: set[str] | Any,
     return problems
 
 
+def _position(problem: str) -> tuple[int, ...]:
+    """The numbers in a problem's location ("line 12", "task 3 (id 9) annotation 2 ...")."""
+    return tuple(int(n) for n in re.findall(r"\d+", problem.split(":", 1)[0]))
+
+
 def problems_error(source: Path, tool: str, store: Path, problems: list[str]) -> DataError:
-    """One error listing every offending line (the first `MAX_LISTED` of them)."""
+    """One error listing every offending line in file order (the first `MAX_LISTED`)."""
+    problems = sorted(problems, key=_position)
     listed = "\n".join(f"  {p}" for p in problems[:MAX_LISTED])
     more = f"\n  ... and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
     count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from builder.errors import DataError, did_you_mean, one_of
+from builder.errors import did_you_mean, one_of
 from builder.recipe.registry import SOURCES
 from builder.recipe.schema import CheckContext, Problems
 from builder.sources.base import FileSource, FileSourceConfig
@@ -148,7 +148,8 @@ class FeedbackSource(FileSource):
             return table[name]
         if required:
             raise self.error(f"{path}: the records have no field '{name}'; they have "
-                             f"{', '.join(table.column_names)}." + did_you_mean(name, table.column_names))
+                             f"{', '.join(table.column_names)}."
+                             + did_you_mean(name, table.column_names))
         return None
 
     def _rows(self, table: pa.Table, path: Path) -> pa.Table:

@@ -51,11 +51,16 @@ def cohen_kappa(a: Sequence[Any], b: Sequence[Any]) -> float | None:
     return (observed - expected) / (1.0 - expected)
 
 
-def fleiss_kappa(counts: np.ndarray) -> float | None:
-    """Fleiss' kappa from a rows x classes vote-count matrix (rows with < 2 votes ignored)."""
+def _pairable(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows with at least two votes, and their vote totals."""
     counts = np.asarray(counts, dtype=np.float64)
     per_row = counts.sum(axis=1)
-    counts, per_row = counts[per_row >= 2], per_row[per_row >= 2]
+    return counts[per_row >= 2], per_row[per_row >= 2]
+
+
+def fleiss_kappa(counts: np.ndarray) -> float | None:
+    """Fleiss' kappa from a rows x classes vote-count matrix (rows with < 2 votes ignored)."""
+    counts, per_row = _pairable(counts)
     if len(counts) == 0:
         return None
     row_agreement = ((counts**2).sum(axis=1) - per_row) / (per_row * (per_row - 1))
@@ -69,9 +74,7 @@ def fleiss_kappa(counts: np.ndarray) -> float | None:
 
 def krippendorff_alpha(counts: np.ndarray) -> float | None:
     """Krippendorff's alpha for nominal data from a rows x classes vote-count matrix."""
-    counts = np.asarray(counts, dtype=np.float64)
-    per_row = counts.sum(axis=1)
-    counts, per_row = counts[per_row >= 2], per_row[per_row >= 2]
+    counts, per_row = _pairable(counts)
     if len(counts) == 0:
         return None
     weights = 1.0 / (per_row - 1)
@@ -115,7 +118,7 @@ class DawidSkene:
 
 
 def dawid_skene(rows: np.ndarray, annotators: np.ndarray, labels: np.ndarray, n_rows: int,
-                n_annotators: int, n_classes: int, max_iter: int = 200, tol: float = 1e-7,
+                n_annotators: int, n_classes: int, max_iter: int = 200, tol: float = 1e-6,
                 smoothing: float = 0.5) -> DawidSkene:
     """Fit Dawid-Skene by EM from (row, annotator, class) triplets, starting from majority vote.
 
@@ -128,16 +131,20 @@ def dawid_skene(rows: np.ndarray, annotators: np.ndarray, labels: np.ndarray, n_
                           where=totals > 0)
     confusion = np.full((n_annotators, n_classes, n_classes), 1.0 / n_classes)
     priors = np.full(n_classes, 1.0 / n_classes)
+    given = annotators * n_classes + labels  # (annotator, given class) of each vote
     iteration = 0
     for iteration in range(1, max_iter + 1):
         # M-step: class priors and each annotator's confusion matrix from the soft labels.
         priors = (posterior.sum(axis=0) + smoothing) / (n_rows + n_classes * smoothing)
-        confusion = np.full((n_annotators, n_classes, n_classes), smoothing)
-        np.add.at(confusion, (annotators, slice(None), labels), posterior[rows])
+        confusion = np.stack([
+            np.bincount(given, weights=posterior[rows, true], minlength=n_annotators * n_classes)
+            .reshape(n_annotators, n_classes) for true in range(n_classes)], axis=1) + smoothing
         confusion /= confusion.sum(axis=2, keepdims=True)
         # E-step: each row's posterior from the prior and its annotators' likelihoods.
-        log_post = np.tile(np.log(priors), (n_rows, 1))
-        np.add.at(log_post, rows, np.log(confusion[annotators, :, labels]))
+        log_confusion = np.log(confusion)
+        log_post = np.log(priors) + np.stack([
+            np.bincount(rows, weights=log_confusion[annotators, true, labels], minlength=n_rows)
+            for true in range(n_classes)], axis=1)
         log_post -= log_post.max(axis=1, keepdims=True)
         updated = np.exp(log_post)
         updated /= updated.sum(axis=1, keepdims=True)
@@ -176,9 +183,9 @@ def aggregate(annotations: pd.DataFrame, classes: list[str], method: str) -> Con
     """
     import pandas as pd
 
-    ids, row_index = np.unique(annotations["_id"].astype(str).to_numpy(), return_inverse=True)
-    people, person_index = np.unique(annotations["annotator"].astype(str).to_numpy(),
-                                     return_inverse=True)
+    row_index, ids = pd.factorize(annotations["_id"].astype("string"), sort=True)
+    person_index, people = pd.factorize(annotations["annotator"].astype("string"), sort=True)
+    ids, people = np.asarray(ids, dtype=object), np.asarray(people, dtype=object)
     label_index = pd.Categorical(annotations["label"], categories=classes).codes.astype(np.int64)
     counts = vote_counts(row_index, label_index, len(ids), len(classes))
     winner, share = majority(counts)

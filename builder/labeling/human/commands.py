@@ -224,7 +224,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     lines = [f"{recipe.name}: {len(df)} rows in "
              f"{_shown(_artifact(composed, root, 'labeled.parquet'), root)}; label store "
              f"{_shown(store.folder, root)}: {len(batches)} batches, "
-             f"{sum(len(b.records) for b in batches)} records."]
+             f"{sum(b.table.num_rows for b in batches)} records."]
     sources = df["label_source"].astype("string").fillna("unlabeled").value_counts().sort_index()
     lines.append("Rows by label source: " + ", ".join(f"{k} {v}" for k, v in sources.items()))
     classes = df[task.label].astype("string").value_counts().reindex(task.classes, fill_value=0)

@@ -104,6 +104,12 @@ class ExportRequest:
         return ["\n".join(f"{k}: {'' if v is None else v}" for k, v in r.items())
                 for r in self.content()]
 
+    def table_rows(self) -> list[tuple[str, str, Any, Any]]:
+        """(row id, content as text, prediction or "", score or "") per row, for flat files."""
+        return [(str(row_id), text, "" if label is None else label, "" if score is None else score)
+                for row_id, text, (label, score) in zip(self.rows["_id"], self.content_text(),
+                                                        self.predictions())]
+
     def predictions(self) -> list[tuple[str | None, float | None]]:
         labels = self.rows["prediction"].astype(object).where(self.rows["prediction"].notna(), None)
         scores = self.rows["score"].astype(object).where(self.rows["score"].notna(), None)
@@ -153,6 +159,16 @@ def _read_csv(path: Path, tool: str) -> tuple[list[str], list[tuple[int, dict[st
         raise DataError(f"{path} ({tool}): line {reader.line_num}: not valid CSV ({error}).") \
             from error
     return header, rows
+
+
+def _good_rows(parsed: Parsed, rows: list[tuple[int, dict[str, str]]]):
+    """(where, row) for each well-formed CSV row; malformed ones become problems."""
+    for line, row in rows:
+        where = f"line {line}"
+        if "__bad__" in row:
+            parsed.problems.append(f"{where}: {row['__bad__']}.")
+            continue
+        yield where, row
 
 
 def _require_columns(path: Path, tool: str, header: list[str], needed: list[str],
@@ -326,11 +342,7 @@ class MechanicalTurk(Tool):
                             f"(flattened classifier answers) or '{nested}'. Its columns: "
                             f"{', '.join(header[:40])}.")
         parsed = Parsed()
-        for line, row in rows:
-            where = f"line {line}"
-            if "__bad__" in row:
-                parsed.problems.append(f"{where}: {row['__bad__']}.")
-                continue
+        for where, row in _good_rows(parsed, rows):
             status = row["AssignmentStatus"].strip()
             if status == "Rejected" or row.get("Reject", "").strip():
                 parsed.skip("rejected")
@@ -383,11 +395,8 @@ class Appen(Tool):
     def export(self, request: ExportRequest, folder: Path) -> list[Path]:
         data_path, cml_path = folder / "job.csv", folder / "job.cml"
         content = "text" if request.is_text else "features"
-        rows = [[row_id, text, "" if label is None else label, "" if score is None else score]
-                for row_id, text, (label, score) in zip(request.rows["_id"],
-                                                        request.content_text(),
-                                                        request.predictions())]
-        _write_csv(data_path, [ROW_ID, content, "prediction", "prediction_score"], rows)
+        _write_csv(data_path, [ROW_ID, content, "prediction", "prediction_score"],
+                   [list(row) for row in request.table_rows()])
         cml_path.write_text(self.cml(request), encoding="utf-8")
         return [data_path, cml_path]
 
@@ -397,11 +406,7 @@ class Appen(Tool):
                          "an Appen full report (one judgment per line: _unit_id, _id, "
                          f"_worker_id, _trust, ..., the answer '{ANSWER}' and the unit data)")
         parsed = Parsed()
-        for line, row in rows:
-            where = f"line {line}"
-            if "__bad__" in row:
-                parsed.problems.append(f"{where}: {row['__bad__']}.")
-                continue
+        for where, row in _good_rows(parsed, rows):
             if row.get("_tainted", "").strip().lower() == "true":
                 parsed.skip("tainted")  # the contributor was flagged as untrusted
                 continue
@@ -497,13 +502,8 @@ class PlainCsv(Tool):
     def export(self, request: ExportRequest, folder: Path) -> list[Path]:
         path = folder / "queue.csv"
         content = "text" if request.is_text else "features"
-        rows = [[row_id, text, "" if label is None else label, "" if score is None else score,
-                 "", ""]
-                for row_id, text, (label, score) in zip(request.rows["_id"],
-                                                        request.content_text(),
-                                                        request.predictions())]
         _write_csv(path, [ROW_ID, content, "prediction", "prediction_score", ANSWER,
-                          "annotator"], rows)
+                          "annotator"], [[*row, "", ""] for row in request.table_rows()])
         return [path]
 
     def parse(self, path: Path, annotator: str | None = None) -> Parsed:
@@ -514,11 +514,7 @@ class PlainCsv(Tool):
             raise DataError(f"{path} ({self.name}): has no 'annotator' column; add one, or name "
                             "the annotator with --annotator.")
         parsed = Parsed()
-        for line, row in rows:
-            where = f"line {line}"
-            if "__bad__" in row:
-                parsed.problems.append(f"{where}: {row['__bad__']}.")
-                continue
+        for where, row in _good_rows(parsed, rows):
             if _blank(row[ANSWER]):
                 parsed.skip("blank label")
                 continue

@@ -40,6 +40,19 @@ FEEDBACK_LABEL = "_feedback_label"
 FEEDBACK_PREDICTION = "_feedback_prediction"
 
 
+def _positions(values: pd.Series, lookup: pd.Series) -> np.ndarray:
+    """For each value, its position in `lookup` (-1 when absent), by Arrow's hash kernel."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from builder.columns import to_arrow
+
+    keys = pc.cast(to_arrow(values.astype(STRING)), pa.string())
+    table = pc.cast(to_arrow(lookup.astype(STRING)), pa.string())
+    found = pc.index_in(keys, value_set=table.combine_chunks())
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 def ensure_label_columns(df: pd.DataFrame, task: TaskConfig) -> pd.DataFrame:
     """Add the label, `label_source` and `label_confidence` columns when they are missing."""
     if task.label not in df.columns:
@@ -131,7 +144,7 @@ def apply_human_labels(df: pd.DataFrame, store_dir: Path, task: TaskConfig,
         return df, metrics
     annotations = store.annotations(batches)
     check_store_classes(annotations, list(task.classes))
-    present = annotations["_id"].isin(df["_id"].astype(str))
+    present = pd.Series(_positions(annotations["_id"], df["_id"]) >= 0, index=annotations.index)
     metrics["batches"] = [{
         "file": b.path.name, "tool": b.header.get("tool"), "records": b.header.get("records"),
         "source_file": b.header.get("source_file"), "imported_by": b.header.get("imported_by"),
@@ -145,12 +158,18 @@ def apply_human_labels(df: pd.DataFrame, store_dir: Path, task: TaskConfig,
     if len(low) and config.on_low_agreement == "fail":
         raise low_agreement_error(low, config.min_agreement)
     if len(low):
-        df = df[~df["_id"].astype(str).isin(set(low["_id"]))].reset_index(drop=True)
-        rows = rows[~rows["_id"].isin(set(low["_id"]))]
-    by_id = rows.set_index("_id")
-    ids = df["_id"].astype(str)
-    labels = ids.map(by_id["label"]).astype(STRING)
-    confidence = ids.map(by_id["confidence"]).astype("float64")
+        df = df[_positions(df["_id"], low["_id"]) < 0].reset_index(drop=True)
+        rows = rows[_positions(rows["_id"], low["_id"]) < 0]
+    import pyarrow as pa
+
+    from builder.columns import string_series, to_arrow
+
+    where = _positions(df["_id"], rows["_id"])
+    found = where >= 0
+    taken = to_arrow(rows["label"].astype(STRING)).take(pa.array(where, mask=~found))
+    labels = string_series(taken, df.index)
+    scores = np.append(rows["confidence"].to_numpy(dtype="float64"), np.nan)
+    confidence = pd.Series(scores[where], index=df.index)  # where == -1 takes the NaN
     df, applied = assign_labels(df, task, labels, confidence, "human")
     metrics.update({
         "rows_labeled": applied["applied"],

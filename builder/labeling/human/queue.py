@@ -139,33 +139,47 @@ def priority(df: pd.DataFrame, strategy: str) -> pd.Series:
     return pd.Series(0.0, index=df.index)
 
 
-def stratified_sample(df: pd.DataFrame, strata: pd.Series, budget: int,
-                      ties: np.ndarray) -> pd.DataFrame:
-    """`budget` rows spread over strata in proportion to their sizes (largest remainders), at
-    least one per stratum while the budget allows; random within a stratum by `ties`."""
-    sizes = strata.value_counts(sort=False).sort_index()
+def strata_codes(df: pd.DataFrame, task: TaskConfig) -> np.ndarray:
+    """An integer per row for its (label source, class) stratum, numbered in sorted order."""
+    sources = pd.factorize(df["label_source"].astype("string").fillna("unlabeled"), sort=True)[0]
+    labels = (pd.factorize(df[task.label].astype("string").fillna("(none)"), sort=True)[0]
+              if task.label in df.columns else np.zeros(len(df), dtype=np.int64))
+    return pd.factorize(sources * (labels.max(initial=0) + 1) + labels, sort=True)[0]
+
+
+def stratified_positions(codes: np.ndarray, ties: np.ndarray, budget: int) -> np.ndarray:
+    """`budget` row positions spread over strata in proportion to their sizes (largest
+    remainders), at least one per stratum while the budget allows; random within a stratum by
+    `ties`, and returned in `ties` order."""
+    sizes = np.bincount(codes)
     budget = min(budget, int(sizes.sum()))
     if budget == 0:
-        return df.iloc[:0]
+        return np.array([], dtype=np.int64)
     quota = sizes / sizes.sum() * budget
-    share = np.floor(quota).astype(int)
+    share = np.floor(quota).astype(np.int64)
     if budget >= len(sizes):
-        share = share.clip(lower=1)
+        share = np.maximum(share, 1)
     share = np.minimum(share, sizes)
     while share.sum() > budget:  # the minimum of one per stratum overshot: trim the largest
-        share[share.idxmax()] -= 1
-    remainder = (quota - np.floor(quota)).sort_values(ascending=False, kind="stable")
-    for name in list(remainder.index) * 2:
+        share[share.argmax()] -= 1
+    for stratum in np.argsort(-(quota - np.floor(quota)), kind="stable").tolist() * 2:
         if share.sum() >= budget:
             break
-        if share[name] < sizes[name]:
-            share[name] += 1
-    ordered = df.assign(_stratum=strata.to_numpy(), _tie=ties).sort_values(
-        ["_stratum", "_tie"], kind="stable")
-    rank = ordered.groupby("_stratum", sort=False).cumcount()
-    keep = rank < ordered["_stratum"].map(share).to_numpy()
-    picked = ordered[keep.to_numpy()]
-    return picked.sort_values("_tie", kind="stable").drop(columns=["_stratum", "_tie"])
+        if share[stratum] < sizes[stratum]:
+            share[stratum] += 1
+    order = np.lexsort((ties, codes))
+    starts = np.cumsum(sizes) - sizes
+    rank = np.arange(len(order)) - starts[codes[order]]
+    chosen = order[rank < share[codes[order]]]
+    return chosen[np.argsort(ties[chosen], kind="stable")]
+
+
+def lowest(priorities: np.ndarray, count: int) -> np.ndarray:
+    """Positions of every value at or under the `count`-th smallest (ties at the edge kept)."""
+    if count >= len(priorities):
+        return np.arange(len(priorities))
+    kth = np.partition(priorities, count - 1)[count - 1]
+    return np.flatnonzero(priorities <= kth)
 
 
 def select(df: pd.DataFrame, task: TaskConfig, strategy: str, budget: int, seed: int,
@@ -175,23 +189,23 @@ def select(df: pd.DataFrame, task: TaskConfig, strategy: str, budget: int, seed:
         raise DataError(f"unknown review strategy '{strategy}'; expected one of "
                         f"{', '.join(REQUIRED)}.")
     check_columns(df, strategy, source)
-    mask = candidates(df, strategy, exclude).to_numpy()
-    pool = df[mask]
-    ties = tie_order(pool["_id"], seed)
+    positions = np.flatnonzero(candidates(df, strategy, exclude).to_numpy())
     if strategy == "audit":
-        labels = pool[task.label].astype("string").fillna("(none)") if task.label in pool \
-            else pd.Series("(none)", index=pool.index)
-        strata = pool["label_source"].astype("string").fillna("unlabeled") + "/" + labels
-        picked = stratified_sample(pool, strata, budget, ties)
-        picked = picked.assign(priority=0.0)
+        columns = [c for c in ("_id", "label_source", task.label) if c in df.columns]
+        pool = df[columns].iloc[positions]
+        chosen = stratified_positions(strata_codes(pool, task), tie_order(pool["_id"], seed),
+                                      budget)
+        picked = df.iloc[positions[chosen]].assign(priority=0.0)
     else:
-        order = pool.assign(priority=priority(pool, strategy).to_numpy(), _tie=ties)
-        picked = order.sort_values(["priority", "_tie"], kind="stable").head(budget)
-        picked = picked.drop(columns=["_tie"])
+        scores = priority(df, strategy).to_numpy(dtype="float64")[positions]
+        near = lowest(scores, budget)  # sort only the rows that can make the cut
+        ties = tie_order(df["_id"].iloc[positions[near]], seed)
+        order = near[np.lexsort((ties, scores[near]))][:budget]
+        picked = df.iloc[positions[order]].assign(priority=scores[order])
     label, score = predictions(picked, task)
     if strategy == "audit":  # no pre-annotation: auditors should not be anchored on our guess
         label = pd.Series(pd.NA, index=picked.index, dtype="string")
         score = pd.Series(np.nan, index=picked.index, dtype="float64")
     picked = picked.assign(prediction=label.to_numpy(), score=score.to_numpy())
     return Queue(rows=picked.reset_index(drop=True), strategy=strategy,
-                 candidates=int(mask.sum()), seed=seed)
+                 candidates=int(len(positions)), seed=seed)

@@ -30,6 +30,7 @@ from builder.errors import DataError, did_you_mean, one_of
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
 FORMAT_VERSION = 1
 BATCH_PATTERN = re.compile(r"^batch-(\d{4,})-([a-z]+)-([0-9a-f]{8})\.jsonl$")
@@ -39,15 +40,20 @@ MAX_LISTED = 50
 
 @dataclass
 class Batch:
-    """One batch file: its header and its records (in file order)."""
+    """One batch file: its header and its records (an Arrow table, in file order)."""
 
     path: Path
     header: dict[str, Any]
-    records: list[dict[str, Any]]
+    table: pa.Table
 
     @property
     def sequence(self) -> int:
         return int(self.header["sequence"])
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """The records as dicts (for people and tests; builds use `table`)."""
+        return [{k: r.get(k) for k in RECORD_KEYS} for r in self.table.to_pylist()]
 
 
 @dataclass
@@ -103,18 +109,25 @@ class LabelStore:
     def annotations(self, batches: list[Batch] | None = None) -> pd.DataFrame:
         """The current label of each (row, annotator): later batches supersede earlier ones.
 
-        Columns `_id`, `annotator`, `label`, `trust`, `annotated_at`, `batch`, `line`.
+        Columns `_id`, `annotator`, `label`, `trust`, `annotated_at`, `batch`, `line`, sorted by
+        `_id` and annotator.
         """
         import pandas as pd
+        import pyarrow as pa
 
-        rows = []
+        from builder.columns import table_to_pandas
+
+        tables = []
         for batch in self.batches() if batches is None else batches:
-            for line, record in enumerate(batch.records, start=2):
-                rows.append((record["_id"], record["annotator"], record["label"],
-                             record.get("trust"), record.get("annotated_at"), batch.path.name,
-                             line))
-        frame = pd.DataFrame(rows, columns=["_id", "annotator", "label", "trust",
-                                            "annotated_at", "batch", "line"])
+            table = batch.table.select(["_id", "annotator", "label", "trust", "annotated_at"])
+            tables.append(table.append_column("batch", pa.array([batch.path.name] * len(table),
+                                                                 pa.string()))
+                          .append_column("line", pa.array(range(2, len(table) + 2), pa.int64())))
+        if not tables:
+            return pd.DataFrame({c: pd.Series(dtype="string") for c in
+                                 ["_id", "annotator", "label", "trust", "annotated_at", "batch",
+                                  "line"]})
+        frame = table_to_pandas(pa.concat_tables(tables))
         frame = frame.drop_duplicates(["_id", "annotator"], keep="last")
         return frame.sort_values(["_id", "annotator"], kind="stable").reset_index(drop=True)
 
@@ -124,31 +137,49 @@ class LabelStore:
 
 
 def read_batch(path: Path) -> Batch:
-    """Read one batch file and verify its header and checksum."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    if not lines:
-        raise DataError(f"{path}: is empty; expected a header line and records.")
+    """Read one batch file and verify its header and checksum (records parsed by Arrow)."""
+    import hashlib as _hashlib
+
+    data = path.read_bytes()
+    first, _, body = data.partition(b"\n")
     try:
-        header = json.loads(lines[0])
-    except json.JSONDecodeError as error:
-        raise DataError(f"{path}: line 1: the header is not JSON ({error.msg}).") from error
+        header = json.loads(first)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise DataError(f"{path}: line 1: the header is not JSON ({error}).") from error
     if not isinstance(header, dict) or header.get("flywheel_label_batch") != FORMAT_VERSION:
         raise DataError(f"{path}: line 1: expected a batch header with "
                         f"\"flywheel_label_batch\": {FORMAT_VERSION}.")
-    body = lines[1:]
-    if records_digest(body) != header.get("records_sha256") or len(body) != header.get("records"):
+    if (_hashlib.sha256(body).hexdigest() != header.get("records_sha256")
+            or body.count(b"\n") != header.get("records") or (body and not body.endswith(b"\n"))):
         raise DataError(
             f"{path}: its records do not match the checksum in its header (was it edited?). "
             "Batches are immutable: restore it with `git checkout -- <file>`, and correct labels "
             "by importing a new batch.")
-    records = []
-    for number, line in enumerate(body, start=2):
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise DataError(f"{path}: line {number}: not JSON ({error.msg}).") from error
-        records.append(record)
-    return Batch(path=path, header=header, records=records)
+    return Batch(path=path, header=header, table=_parse_records(path, body))
+
+
+def _parse_records(path: Path, body: bytes) -> pa.Table:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.json as pjson
+
+    schema = pa.schema([(k, pa.float64() if k == "trust" else pa.string()) for k in RECORD_KEYS])
+    if not body:
+        return schema.empty_table()
+    try:
+        return pjson.read_json(
+            io.BytesIO(body),
+            read_options=pjson.ReadOptions(block_size=max(1 << 20, len(body))),
+            parse_options=pjson.ParseOptions(explicit_schema=schema,
+                                             unexpected_field_behavior="ignore"))
+    except pa.ArrowInvalid as error:
+        for number, line in enumerate(body.decode("utf-8", "replace").splitlines(), start=2):
+            try:
+                json.loads(line)
+            except json.JSONDecodeError as bad:
+                raise DataError(f"{path}: line {number}: not JSON ({bad.msg}).") from error
+        raise DataError(f"{path}: its records cannot be read ({error}).") from error
 
 
 def check_records(records: list[dict[str, Any]], known_ids: set[str] | Any,
@@ -233,7 +264,7 @@ def import_records(store: LabelStore, records: list[dict[str, Any]], *, tool: st
     text += "".join(line + "\n" for line in lines)
     with artifacts.atomic_file(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
-    batch = Batch(path=path, header=header, records=[json.loads(line) for line in lines])
+    batch = read_batch(path)
     return ImportResult(batch=batch, new=len(new), unchanged=len(records) - len(new),
                         skipped=skipped or {},
                         message=f"{source}: {len(new)} labels written to {path}"

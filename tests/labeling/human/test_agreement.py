@@ -125,7 +125,8 @@ def test_aggregate_majority_literal() -> None:
 def test_aggregate_dawid_skene_reports_estimated_accuracy() -> None:
     accuracy, truth, rows, people, labels = simulated_annotations()
     classes = ["a", "b", "c"]
-    frame = pd.DataFrame({"_id": [f"r{i:03d}" for i in rows], "annotator": [f"p{p}" for p in people],
+    frame = pd.DataFrame({"_id": [f"r{i:03d}" for i in rows],
+                          "annotator": [f"p{p}" for p in people],
                           "label": [classes[k] for k in labels]})
     result = aggregate(frame, classes, "dawid_skene")
     estimated = [result.metrics["annotators"][f"p{p}"]["estimated_accuracy"] for p in range(5)]

@@ -32,7 +32,8 @@ METRICS = {
 def test_the_section_shows_feedback_store_agreement_and_annotators() -> None:
     text = section_human(None, METRICS)
     assert text.startswith("## Human labels and feedback\n\nWhen a row has labels from several "
-                           "sources, the most trusted wins: human > gold > feedback > weak > pseudo.")
+                           "sources, the most trusted wins: human > gold > feedback > weak > "
+                           "pseudo.")
     assert "| app | 8 | 2 | 2 | 1 | 3 | 2 |" in text
     assert ("1 corrections became labels (label source `feedback`), 2 of 2 corrections changed "
             "the model's prediction; outranked by: gold 1.") in text

@@ -11,14 +11,16 @@ from tests.labeling.human.conftest import SHOP_CSV, SHOP_RECIPE
 
 def recipe_with(project, human: str) -> None:
     project.write("recipes/data/shop.csv", SHOP_CSV)
-    project.recipe("shop", SHOP_RECIPE.replace("  unlabeled: keep", f"  unlabeled: keep\n  human: {human}"))
+    project.recipe("shop", SHOP_RECIPE.replace("  unlabeled: keep",
+                                               f"  unlabeled: keep\n  human: {human}"))
 
 
 def test_defaults_store_under_labels(project) -> None:
     recipe_with(project, "{}")
     human = load("shop", project.root).recipe.labeling.human
     assert human.store_dir(project.root, "shop") == project.root / "labels" / "shop"
-    assert (human.aggregate, human.min_agreement, human.on_low_agreement) == ("majority", None, "fail")
+    assert (human.aggregate, human.min_agreement, human.on_low_agreement) == (
+        "majority", None, "fail")
     assert (human.strategy, human.budget) == ("least_confident", 100)
 
 
@@ -31,7 +33,8 @@ def test_bad_values_are_named(project) -> None:
     assert ("labeling.human.aggregate: found 'dawid_skeen', expected one of 'dawid_skene' or "
             "'majority'. Did you mean 'dawid_skene'?") in text
     assert "labeling.human.strategy: found 'random', expected one of 'audit', " in text
-    assert "labeling.human.on_low_agreement: found 'skip', expected one of 'drop' or 'fail'." in text
+    assert ("labeling.human.on_low_agreement: found 'skip', expected one of 'drop' or "
+            "'fail'.") in text
 
 
 def test_range_checks(project) -> None:
@@ -51,4 +54,5 @@ def test_a_custom_store_is_fingerprinted(project) -> None:
     (project.root / "annotations" / "shop").mkdir(parents=True)
     (project.root / "annotations" / "shop" / "batch-0001-csv-00000000.jsonl").write_text("x\n")
     ctx = stages.compose_stage("shop", project.root)
-    assert "annotations/shop/batch-0001-csv-00000000.jsonl" in ctx.artifact("inputs.yaml").read_text()
+    inputs = ctx.artifact("inputs.yaml").read_text()
+    assert "annotations/shop/batch-0001-csv-00000000.jsonl" in inputs

@@ -217,7 +217,8 @@ def test_appen_job_and_cml(tmp_path: Path) -> None:
     files = get_tool("appen").export(request(), tmp_path)
     with files[0].open(newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert rows[0] == {"row_id": "shop/r2", "text": 'It stopped working,\nsupport "never" answered.',
+    assert rows[0] == {"row_id": "shop/r2",
+                       "text": 'It stopped working,\nsupport "never" answered.',
                        "prediction": "neg", "prediction_score": "0.61"}
     assert rows[1]["prediction"] == "" and rows[1]["prediction_score"] == ""
     cml = files[1].read_text()
@@ -255,10 +256,11 @@ def answer(tool: str, folder: Path, labels: dict[str, str]) -> Path:
     if tool == "labelstudio":
         tasks = json.loads((folder / "tasks.json").read_text())
         for i, task in enumerate(tasks, start=1):
+            chosen = labels[task["data"]["row_id"]]
             task.update(id=i, annotations=[{"id": i, "completed_by": 1, "was_cancelled": False,
                                             "result": [{"from_name": "label", "to_name": "text",
-                                                        "type": "choices", "value": {
-                                                            "choices": [labels[task["data"]["row_id"]]]}}]}])
+                                                        "type": "choices",
+                                                        "value": {"choices": [chosen]}}]}])
         out.write_text(json.dumps(tasks))
     elif tool == "scale":
         lines = [json.loads(line) for line in (folder / "tasks.jsonl").read_text().splitlines()]

@@ -69,7 +69,8 @@ def label_studio(tmp_path_factory):
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             if process.poll() is not None:
-                pytest.fail(f"Label Studio exited ({process.returncode}):\n{log.read_text()[-3000:]}")
+                pytest.fail(f"Label Studio exited ({process.returncode}):\n"
+                            f"{log.read_text()[-3000:]}")
             try:
                 if requests.get(f"{base}/health", timeout=2).ok:
                     break
@@ -156,7 +157,8 @@ def test_label_studio_round_trip(label_studio: Server, shop_built, tmp_path) -> 
 
     admin = api_client(server, "admin@example.com", "admin-pass-2026")
     created = admin.post(f"{server.base}/api/projects/", timeout=60, json={
-        "title": "Flywheel shop review", "label_config": (queue / "labeling_config.xml").read_text()})
+        "title": "Flywheel shop review",
+        "label_config": (queue / "labeling_config.xml").read_text()})
     assert created.status_code == 201, created.text[:500]
     project = created.json()["id"]
     imported = admin.post(f"{server.base}/api/projects/{project}/import", json=tasks, timeout=60)

@@ -117,6 +117,15 @@ def test_min_agreement_drop_leaves_the_rows_out(tmp_path: Path) -> None:
                                         "dropped": 2}
 
 
+def test_labels_only_for_rows_that_are_gone_change_nothing(tmp_path: Path) -> None:
+    df = frame(["gold", None], ["pos", None])
+    folder = store_with(tmp_path, [("gone/1", "a", "neg"), ("gone/1", "b", "neg")])
+    out, metrics = apply_human_labels(df.copy(), folder, TASK, HumanConfig(aggregate="dawid_skene"))
+    pd.testing.assert_frame_equal(out, df)
+    assert metrics["rows_labeled"] == 0 and metrics["annotations_for_missing_rows"] == 2
+    assert metrics["consensus_rows"] == 0 and metrics["krippendorff_alpha"] is None
+
+
 def test_a_class_the_task_no_longer_has_is_an_error(tmp_path: Path) -> None:
     folder = store_with(tmp_path, [("s/0", "a", "meh")])
     with pytest.raises(DataError, match=r"label store: 1 labels name classes that task.classes no "

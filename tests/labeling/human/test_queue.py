@@ -90,7 +90,8 @@ def test_audit_is_a_stratified_sample_without_pre_annotations() -> None:
 def test_audit_gives_every_stratum_a_row_when_the_budget_allows() -> None:
     df = labeled()
     queue = select(df, TASK, "audit", budget=6, seed=2, exclude=set())
-    got = set(queue.rows["label_source"].fillna("unlabeled") + "/" + queue.rows["label"].fillna("(none)"))
+    rows = queue.rows
+    got = set(rows["label_source"].fillna("unlabeled") + "/" + rows["label"].fillna("(none)"))
     assert got == {"gold/pos", "weak/pos", "weak/neg", "unlabeled/(none)", "pseudo/neg",
                    "feedback/pos"}
 
@@ -107,10 +108,11 @@ def test_ties_are_broken_by_a_seeded_hash_stable_under_new_rows() -> None:
 
 def test_a_strategy_whose_columns_are_missing_says_what_makes_them() -> None:
     df = labeled().drop(columns=["lf_conflict", "weak_label", "model_label"])
-    with pytest.raises(DataError, match=r"data/x/labeled.parquet: the 'lf_conflict' strategy needs "
-                                        r"the column\(s\) 'lf_conflict', which this file does not "
-                                        r"have \('lf_conflict' is what the label stage writes when "
-                                        r"labeling functions are declared \(labeling.functions\)\)"):
+    with pytest.raises(DataError, match=r"data/x/labeled.parquet: the 'lf_conflict' strategy "
+                                        r"needs the column\(s\) 'lf_conflict', which this file "
+                                        r"does not have \('lf_conflict' is what the label stage "
+                                        r"writes when labeling functions are declared "
+                                        r"\(labeling.functions\)\)"):
         select(df, TASK, "lf_conflict", budget=3, seed=1, exclude=set(),
                source="data/x/labeled.parquet")
     with pytest.raises(DataError, match=r"needs the column\(s\) 'weak_label', 'model_label'.*"

@@ -18,7 +18,8 @@ KNOWN = {f"shop/r{i}" for i in range(1, 9)}
 CLASSES = ["pos", "neg"]
 
 
-def do_import(store: LabelStore, path: Path, tool: str = "labelstudio", at: str = "2026-04-01T00:00:00+00:00"):
+def do_import(store: LabelStore, path: Path, tool: str = "labelstudio",
+              at: str = "2026-04-01T00:00:00+00:00"):
     parsed = get_tool(tool).parse(path)
     problems = parsed.problems + check_records(parsed.records, KNOWN, CLASSES)
     if problems:
@@ -55,7 +56,8 @@ def test_reimporting_the_same_file_is_a_no_op(tmp_path: Path) -> None:
     before = {p.name: p.read_bytes() for p in store.folder.iterdir()}
     again = do_import(store, FIXTURES / "labelstudio_export.json", at="2026-05-01T00:00:00+00:00")
     assert again.batch is None and again.new == 0
-    assert again.message.endswith(f"was already imported as {first.batch.path.name}; nothing to do.")
+    assert again.message.endswith(f"was already imported as {first.batch.path.name}; "
+                                  "nothing to do.")
     assert {p.name: p.read_bytes() for p in store.folder.iterdir()} == before
 
 

@@ -49,7 +49,7 @@ def run(ctx: Context) -> dict[str, Any]:
     df["label_source"] = repeat_string("gold", df.index, where=has_label)
     df["label_confidence"] = np.where(has_label, 1.0, np.nan)
     rows_in = len(df)
-    if ctx.recipe.labeling.unlabeled == "drop":
+    if ctx.recipe.labeling.unlabeled == "drop" and not has_label.all():
         df = df[has_label].reset_index(drop=True)
     metrics = {
         "rows_in": rows_in,

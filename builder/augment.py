@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from builder import artifacts
-from builder.columns import STRING
+from builder.columns import repeat_string
 from builder.split import ARTIFACT as INPUT, SPLIT_COLUMN
 
 if TYPE_CHECKING:
@@ -22,7 +20,7 @@ ARTIFACT = "augmented.parquet"
 def run(ctx: Context) -> dict[str, Any]:
     """The augment stage: `split.parquet` -> `augmented.parquet` with an `_origin` column."""
     df = artifacts.read_parquet(ctx.artifact(INPUT), "split")
-    df["_origin"] = pd.Series("real", index=df.index, dtype=STRING)
+    df["_origin"] = repeat_string("real", df.index)
     metrics = {
         "rows": len(df),
         "origins": {"real": len(df)},

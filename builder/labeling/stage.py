@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from builder import artifacts
-from builder.columns import STRING
+from builder.columns import STRING, repeat_string
 from builder.errors import DataError, one_of
 from builder.sources.ingest import ARTIFACT as INPUT
 
@@ -46,7 +46,7 @@ def run(ctx: Context) -> dict[str, Any]:
     labels = gold_labels(df, task.label, task.classes)
     df[task.label] = labels
     has_label = labels.notna().to_numpy()
-    df["label_source"] = pd.Series(np.where(has_label, "gold", None), index=df.index, dtype=STRING)
+    df["label_source"] = repeat_string("gold", df.index, where=has_label)
     df["label_confidence"] = np.where(has_label, 1.0, np.nan)
     rows_in = len(df)
     # Flywheel (issue 4): feedback corrections and the human label store, by precedence
@@ -54,7 +54,7 @@ def run(ctx: Context) -> dict[str, Any]:
     from builder.labeling.human.merge import apply_flywheel_labels
     df, flywheel = apply_flywheel_labels(df, ctx)
     has_label = df[task.label].notna().to_numpy()
-    if ctx.recipe.labeling.unlabeled == "drop":
+    if ctx.recipe.labeling.unlabeled == "drop" and not has_label.all():
         df = df[has_label].reset_index(drop=True)
     metrics = {
         "rows_in": rows_in,

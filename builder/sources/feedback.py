@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from builder.errors import did_you_mean, one_of
 from builder.recipe.registry import SOURCES
@@ -54,6 +54,8 @@ def parse_instant(text: str) -> dt.datetime:
 class FeedbackConfig(FileSourceConfig):
     """Prediction logs (JSON Lines); see the module docstring for what each option does."""
 
+    #: `label_map` applies to the predictions and corrections, mapped while reading.
+    maps_own_labels: ClassVar[bool] = True
     id_field: str = "id"
     inputs_field: str | None = "inputs"
     prediction_field: str = "prediction"

@@ -9,9 +9,21 @@ export PATH := $(BIN):$(PATH)
 export DVC_NO_ANALYTICS := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: setup build test bench clean
+.PHONY: setup build test bench clean labelstudio
 
 setup: $(STAMP)
+
+# Label Studio pins its own Django stack: it gets its own venv, used by the round-trip test in
+# tests/labeling/human/test_labelstudio.py. Installed once (~1 GB), only when missing.
+LS_VENV := .venv-labelstudio
+LS_STAMP := $(LS_VENV)/.installed
+labelstudio: $(LS_STAMP)
+
+$(LS_STAMP):
+	test -x $(LS_VENV)/bin/python || $(PYTHON) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LS_VENV)/bin/pip install --quiet label-studio==1.23.2
+	touch $(LS_STAMP)
 
 # torch comes in through sdv: install the CPU build that lies on disk first, or pip would
 # fetch a multi-GB CUDA build. constraints.txt pins every package, so builds are byte-identical.
@@ -26,7 +38,7 @@ $(STAMP): pyproject.toml constraints.txt
 build: setup
 	$(BIN)/dvc repro
 
-test: setup
+test: setup labelstudio
 	$(BIN)/python -m pytest
 
 bench: setup

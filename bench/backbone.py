@@ -98,8 +98,10 @@ def side_builder(csv: Path, work: Path) -> dict:
     (work / "recipes" / "bench.yaml").write_text(recipe_text(csv))
     ctx = stages.build("bench", work, progress=False)
     shards = sorted((ctx.artifact("hub") / "data").glob("*.parquet"))
+    arrow = sorted(ctx.artifact("dataset").rglob("*.arrow"))
     return {"rows": json.loads(ctx.artifact("metrics.json").read_text())["export"]["rows_per_split"],
             "parquet_bytes": sum(p.stat().st_size for p in shards),
+            "arrow_bytes": sum(p.stat().st_size for p in arrow),
             "stage_seconds": {k: round(v, 3) for k, v in ctx.timings.items()}}
 
 
@@ -211,6 +213,10 @@ def main() -> None:
     print(f"builder working memory / parquet output: {memory:.2f}x (target <= 3) "
           f"{'ok' if memory <= 3 else 'MISSED'}; peak RSS / parquet: "
           f"{b['peak_rss'] / b['parquet_bytes']:.2f}x")
+    h = best["hand"]
+    print(f"working memory: builder {(b['peak_rss'] - b['baseline_rss']) / b['arrow_bytes']:.2f}x "
+          f"the published data uncompressed ({mib(b['arrow_bytes'])} of arrow); builder/hand "
+          f"{(b['peak_rss'] - b['baseline_rss']) / (h['peak_rss'] - h['baseline_rss']):.2f}")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from builder.errors import FlywheelError
 
 #: Modules that add sub-commands, each through `add_commands(subparsers)`. They must import
 #: nothing heavy at module level, so that `builder --help` stays fast.
-COMMAND_MODULES = ("builder.cli", "builder.export.commands")
+COMMAND_MODULES = ("builder.cli", "builder.export.commands", "builder.labeling.human.commands")
 
 
 def root_of(args: argparse.Namespace) -> Path:

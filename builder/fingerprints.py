@@ -60,7 +60,7 @@ def compute_inputs(ctx: Context) -> dict[str, Any]:
         remote_inputs = getattr(config, "remote_inputs", None)  # e.g. a Hub source's commit id
         if remote_inputs is not None:
             sources[name].update(remote_inputs())
-    label_dir = ctx.root / "labels" / ctx.recipe.name
+    label_dir = ctx.recipe.labeling.human.store_dir(ctx.root, ctx.recipe.name)
     labels = {}
     if label_dir.is_dir():
         for file in sorted(p for p in label_dir.rglob("*") if p.is_file()):

@@ -46,9 +46,12 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
 
 @pytest.fixture
 def example_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
-    """A project root holding copies of the repository's example recipes and their data."""
+    """A project root holding copies of the repository's example recipes, their data and their
+    label stores (`labels/`)."""
     shutil.copytree(REPO / "conf", tmp_path / "conf")
     shutil.copytree(REPO / "recipes", tmp_path / "recipes")
+    if (REPO / "labels").is_dir():
+        shutil.copytree(REPO / "labels", tmp_path / "labels")
     monkeypatch.chdir(tmp_path)
     return Project(tmp_path)
 

@@ -25,7 +25,7 @@ sources:
 def test_validate_ok(example_project) -> None:
     result = run_cli("validate", "reviews", cwd=example_project.root)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == ("recipes/reviews.yaml: ok (1 sources, 3 transforms, splits train, "
+    assert result.stdout == ("recipes/reviews.yaml: ok (2 sources, 3 transforms, splits train, "
                              "validation, test)\n")
 
 
@@ -36,7 +36,8 @@ def test_broken_recipe_exits_2_with_the_message_and_no_traceback(example_project
     assert result.stdout == ""
     assert result.stderr == (
         "error: recipe is invalid (1 error):\n- recipes/broken.yaml: sources.shop.type: unknown "
-        "source type 'cvs'; expected 'csv', 'hf', 'jsonl', 'parquet' or 'sql'. Did you mean "
+        "source type 'cvs'; expected 'csv', 'feedback', 'hf', 'jsonl', 'parquet' or 'sql'. Did "
+        "you mean "
         "'csv'?\n")
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from builder.labeling.card import section_labeling
+from builder.labeling.human.card import section_human
 
 if TYPE_CHECKING:
     import datasets
@@ -278,6 +279,7 @@ SECTIONS: list[Callable[[Any, dict], str]] = [
     section_steps,
     section_labels,
     section_labeling,
+    section_human,
     section_splits,
     section_license,
     section_recipe,

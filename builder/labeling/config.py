@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from builder.errors import did_you_mean, one_of
+from builder.labeling.human.config import HumanConfig
 from builder.recipe.registry import Registry
 
 if TYPE_CHECKING:
@@ -169,7 +170,7 @@ class LabelingConfig:
     gold: GoldConfig = field(default_factory=GoldConfig)
     pseudo: PseudoConfig | None = None
     label_errors: LabelErrorsConfig | None = None
-    human: Any = None
+    human: HumanConfig = field(default_factory=HumanConfig)
     batch_size: int = 250_000
 
     def gold_column(self, task: Any) -> str:

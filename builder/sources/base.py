@@ -11,6 +11,7 @@ from builder.errors import DataError
 from builder.recipe.schema import CheckContext, Problems, SourceConfig
 
 if TYPE_CHECKING:
+    import pandas as pd
     import pyarrow as pa
 
 
@@ -24,10 +25,15 @@ class Source:
         self.name = name
         self.config = config
         self.root = root
+        self.report: dict = {}  # extra figures for this source's ingest metrics
 
     def read(self) -> pa.Table:
         """The source's rows as an Arrow table, before renames and casts."""
         raise NotImplementedError
+
+    def after_concat(self, df: pd.DataFrame) -> pd.DataFrame:
+        """A last look at all sources' rows together (e.g. dedup against other sources)."""
+        return df
 
     def error(self, message: str) -> DataError:
         """A data error that names this source."""

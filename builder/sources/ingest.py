@@ -39,7 +39,7 @@ def normalize(table: pa.Table, name: str, config: SourceConfig, task: TaskConfig
     require_columns(frame, list(config.cast), owner)
     for column, type_name in config.cast.items():
         frame[column] = cast_series(frame[column], type_name, owner)
-    if config.label_map:
+    if config.label_map and not getattr(config, "maps_own_labels", False):
         require_columns(frame, [task.label], f"{owner} (label_map)")
         labels = frame[task.label].astype(STRING)
         frame[task.label] = labels.replace(config.label_map).where(labels.notna(), None)
@@ -52,14 +52,19 @@ def normalize(table: pa.Table, name: str, config: SourceConfig, task: TaskConfig
 def read_sources(ctx: Context) -> tuple[pd.DataFrame, dict[str, Any]]:
     """All sources, normalised and concatenated, with per-source metrics."""
     fingerprints = read_inputs(ctx).get("sources", {})
-    frames, metrics = [], {}
+    frames, metrics, readers = [], {}, []
     for name, config in ctx.track(ctx.recipe.sources.items(), "sources"):
         source = SOURCES.get(config.type)(name, config, ctx.root)
         frame = normalize(source.read(), name, config, ctx.recipe.task)
         frames.append(frame)
+        readers.append(source)
         metrics[name] = {"type": config.type, "rows": len(frame),
                          "files": fingerprints.get(name, {})}
-    return concat_frames(frames), metrics
+    combined = concat_frames(frames)
+    for source in readers:
+        combined = source.after_concat(combined)  # e.g. a feedback log's dedup
+        metrics[source.name].update(source.report)
+    return combined, metrics
 
 
 def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:

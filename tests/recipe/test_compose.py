@@ -78,8 +78,8 @@ def test_prepare_overrides_force_adds_values_but_not_groups(project, recipe_file
      "recipes/r.yaml: split.seed: found 'seven', expected an integer. It comes from the "
      "override 'split.seed=seven'."),
     (["sources.shop.type=tsv"],
-     "recipes/r.yaml: sources.shop.type: unknown source type 'tsv'; expected 'csv', 'hf', "
-     "'jsonl', 'parquet' or 'sql'. Did you mean 'csv'? It comes from the override "
+     "recipes/r.yaml: sources.shop.type: unknown source type 'tsv'; expected 'csv', 'feedback', "
+     "'hf', 'jsonl', 'parquet' or 'sql'. Did you mean 'csv'? It comes from the override "
      "'sources.shop.type=tsv'."),
     (["name=other"],
      "recipes/r.yaml: name: found 'other', expected 'r', the file's name"),

@@ -63,8 +63,8 @@ BROKEN = [
     ("sources-a-list", VALID.split("sources:")[0] + "sources: [reviews.csv]\n",
      ["recipes/r.yaml: sources: found a list, expected a mapping of names to mappings."]),
     ("unknown-source-type", VALID.replace("type: csv", "type: cvs"),
-     ["recipes/r.yaml: sources.shop.type: unknown source type 'cvs'; expected 'csv', 'hf', "
-      "'jsonl', 'parquet' or 'sql'. Did you mean 'csv'?"]),
+     ["recipes/r.yaml: sources.shop.type: unknown source type 'cvs'; expected 'csv', "
+      "'feedback', 'hf', 'jsonl', 'parquet' or 'sql'. Did you mean 'csv'?"]),
     ("unknown-transform-type",
      VALID + "transforms:\n  clean: {type: normalise_text, columns: [text]}\n",
      ["recipes/r.yaml: transforms.clean.type: unknown transform type 'normalise_text'; expected",
@@ -73,7 +73,8 @@ BROKEN = [
      ["recipes/r.yaml: task.type: found 'text-clasification', expected one of "
       "'tabular-classification' or 'text-classification'. Did you mean 'text-classification'?"]),
     ("source-without-type", VALID.replace("type: csv, ", ""),
-     ["recipes/r.yaml: sources.shop.type: is missing; expected a source type: 'csv', 'hf'"]),
+     ["recipes/r.yaml: sources.shop.type: is missing; expected a source type: 'csv', "
+      "'feedback', 'hf'"]),
     ("missing-required-key", VALID.replace("path: reviews.csv", "delimiter: ','"),
      ["recipes/r.yaml: sources.shop.path: is missing; expected a string."]),
     ("missing-task", VALID.split("task:")[0] + "sources:" + VALID.split("sources:")[1],

@@ -14,8 +14,9 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 setup: $(STAMP)
 
 # Label Studio pins its own Django stack: it gets its own venv, used by the round-trip test in
-# tests/labeling/human/test_labelstudio.py. Installed once (~1 GB), only when missing.
-LS_VENV := .venv-labelstudio
+# tests/labeling/human/test_labelstudio.py. Installed once (~1 GB), only when missing;
+# FLYWHEEL_LABELSTUDIO_VENV=/path/to/venv uses (or installs into) another one.
+LS_VENV := $(or $(FLYWHEEL_LABELSTUDIO_VENV),.venv-labelstudio)
 LS_STAMP := $(LS_VENV)/.installed
 labelstudio: $(LS_STAMP)
 

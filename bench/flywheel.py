@@ -25,9 +25,10 @@ def main() -> None:
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from builder.labeling.human.config import HumanConfig
-    from builder.labeling.human.merge import apply_human_labels
+    from builder.labeling.human.merge import human_candidate
     from builder.labeling.human.queue import select
     from builder.labeling.human.store import LabelStore, check_records, import_records
+    from builder.labeling.merge import Candidate, merge_labels
     from builder.recipe.schema import TaskConfig
 
     parser = argparse.ArgumentParser()
@@ -75,10 +76,13 @@ def main() -> None:
         print(f"import of {len(records):,} annotations: check {check:.2f} s, write {write:.2f} s")
         for method in ("majority", "dawid_skene"):
             started = time.perf_counter()
-            out, metrics = apply_human_labels(df.copy(), Path(tmp) / "labels", task,
-                                              HumanConfig(aggregate=method))
+            human, _, metrics = human_candidate(df, Path(tmp) / "labels", task,
+                                                HumanConfig(aggregate=method))
+            out = merge_labels({"human": human, "weak": Candidate(df["label"],
+                                                                  df["label_confidence"])},
+                               df.index)
             took = time.perf_counter() - started
-            got = out.set_index("_id").loc[ids[rows]]
+            got = out.set_index(df["_id"]).loc[ids[rows]]
             human = (got["label_source"] == "human").to_numpy()
             correct = (got["label"].to_numpy()[human] == np.array(classes)[truth[rows]][human])
             print(f"merge {method}: {took:.2f} s for {args.rows:,} rows and {len(records):,} "

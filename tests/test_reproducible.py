@@ -64,3 +64,27 @@ def test_fingerprints_are_content_hashes_not_random(two_builds) -> None:
     shards = {p: d for p, d in metrics["export"]["shards"].items() if p.startswith("data/train-")}
     lines = "".join(f"{path} {digest}\n" for path, digest in sorted(shards.items()))
     assert state["_fingerprint"] == hashlib.sha256(lines.encode()).hexdigest()[:16]
+
+
+def test_export_from_memory_or_from_disk_gives_the_same_bytes(example_project) -> None:
+    """In one process, `builder build` hands the export the augmented table from memory or
+    from disk, whichever the background writer leaves it: both give the same outputs (two
+    builds in one process used to write different `num_bytes` into the card)."""
+    import threading
+
+    from builder import artifacts, stages
+
+    ctx = stages.compose_stage("credit", example_project.root)
+    for name in STAGE_NAMES[1:]:
+        stages.run_stage(name, ctx)  # every stage reads its input back from disk
+    from_disk = checksums(ctx.data_dir)
+    release = threading.Event()
+    with artifacts.write_behind() as session:
+        session.write(ctx.data_dir / "blocker", None, release.wait)  # holds the writer thread
+        for name in ("split", "augment", "export"):
+            stages.run_stage(name, ctx)
+        assert session.pending(ctx.artifact("augmented.parquet")) is not None
+        release.set()
+    from_memory = checksums(ctx.data_dir)
+    assert "README.md" in from_memory and "dataset/train/data-00000-of-00001.arrow" in from_memory
+    assert from_memory == from_disk

@@ -82,6 +82,29 @@ def class_codes(labels: pd.Series, classes: list[str]) -> pa.Array:
     return pc.fill_null(codes, -1).cast(pa.int64()).combine_chunks()
 
 
+def canonical_layout(table: pa.Table) -> pa.Table:
+    """`table` with one chunk per column, and a validity bitmap only where a column has nulls.
+
+    A column's memory layout depends on how it was made, not only on its values: a table from
+    pandas keeps bitmaps that a parquet read drops, concatenations leave several chunks. In
+    `builder build` the export reads the previous stage's table from memory or from disk,
+    whichever the background writer leaves it (`artifacts.write_behind`), so without this the
+    layout-dependent `Table.nbytes` (the card's `num_bytes`, shard counts, writers' batch
+    sizes) and the Arrow files' record batches would vary between builds of the same rows.
+    Only columns that need it are copied (`pa.concat_arrays` drops bitmaps without nulls).
+    """
+    columns = []
+    for column in table.columns:
+        chunks = column.chunks
+        settled = (len(chunks) == 1 and not pa.types.is_nested(column.type)
+                   and (column.null_count > 0 or chunks[0].buffers()[0] is None))
+        if not settled:
+            column = pa.chunked_array(
+                [pa.concat_arrays(chunks) if chunks else pa.array([], column.type)], column.type)
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=table.schema)
+
+
 def features_for(table: pa.Table, task: TaskConfig) -> datasets.Features:
     """`datasets.Features`: `ClassLabel` for the label, `Value` from the Arrow type otherwise."""
     import datasets
@@ -97,7 +120,7 @@ def split_tables(df: pd.DataFrame, task: TaskConfig,
     columns = output_columns(df, task)
     table = to_arrow_table(df, columns, task)
     features = features_for(table, task)
-    table = table.cast(features.arrow_schema)
+    table = canonical_layout(table.cast(features.arrow_schema))
     split_codes = pd.Categorical(df[SPLIT_COLUMN], categories=splits).codes
     if np.any(np.diff(split_codes) < 0):
         raise ValueError("rows must be grouped by split before building datasets")

@@ -75,6 +75,9 @@ def section_labeling(composed: Any, metrics: dict) -> str:
                 f"(action: {errors['action']})")
         if "precision_against_gold" in errors:
             text += f"; {_percent(errors['precision_against_gold'])} of them disagree with gold"
+        if errors.get("human_kept"):
+            text += (f"; {errors['human_kept']} of them are human labels, flagged but kept "
+                     "(humans outrank models)")
         parts.append(text + ".")
     if gold.get("use") == "evaluate" and label.get("final_accuracy"):
         parts.append(f"Published labels against gold: {_accuracy(label['final_accuracy'])}.")

@@ -1,14 +1,17 @@
 """Label precedence: when a row has labels from several sources, which one it keeps.
 
-human > gold > feedback > weak > pseudo. The flywheel (human and feedback labels) feeds its
-labels in as further `Candidate`s; every row ends with one label (or none), its
-`label_source` and its `label_confidence`.
+human > gold > feedback > weak > pseudo. Every source offers its labels as a `Candidate`
+(the label stage's gold and weak labels, the flywheel's feedback corrections and human consensus
+labels, see `builder.labeling.human.merge`); every row ends with one label (or none), its
+`label_source` and its `label_confidence`. `precedence_report` says, per source, how many of its
+labels were kept, which weaker labels they replaced and which stronger ones outranked them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,3 +61,38 @@ def merge_labels(candidates: Mapping[str, Candidate], index: pd.Index) -> pd.Dat
         confidence[take] = scores[take]
     return pd.DataFrame({"label": label, "label_source": source, "label_confidence": confidence},
                         index=index)
+
+
+def _counts(sources: pd.Series) -> dict[str, int]:
+    return {str(k): int(v) for k, v in sources.value_counts().sort_index().items()}
+
+
+def precedence_report(candidates: Mapping[str, Candidate],
+                      merged: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per source of `candidates`, what precedence did with its labels in `merged`:
+
+    - `offered`: rows it has a label for;
+    - `applied`: rows whose label it gave;
+    - `replaced`: {source: rows} of the labels it took precedence over: on each row it labels,
+      the strongest weaker source that also has a label there (`unlabeled` when none has);
+    - `outranked_by`: {source: rows} of the stronger sources whose label a row kept instead.
+    """
+    index = merged.index
+    winner = merged["label_source"].astype(STRING)
+    offered = {name: candidates[name].labels.reindex(index).notna().to_numpy()
+               for name in PRECEDENCE if name in candidates}
+    report = {}
+    for name, has in offered.items():
+        applied = (winner == name).fillna(False).to_numpy()
+        # What each row would have kept without this source: the next source down that has one.
+        fallback = pd.Series(pd.NA, index=index, dtype=STRING)
+        for weaker in PRECEDENCE[PRECEDENCE.index(name) + 1:]:
+            if weaker in offered:
+                fallback = fallback.mask(fallback.isna() & offered[weaker], weaker)
+        report[name] = {
+            "offered": int(has.sum()),
+            "applied": int(applied.sum()),
+            "replaced": _counts(fallback[applied].fillna("unlabeled")),
+            "outranked_by": _counts(winner[has & ~applied]),
+        }
+    return report

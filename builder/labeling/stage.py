@@ -4,17 +4,22 @@ Steps, each optional:
 1. gold labels from the gold column: labels (`gold.use: label`) or kept for evaluation only
    under `_gold` (`gold.use: evaluate`), never a feature and never published;
 2. labeling functions -> int8 label matrix -> diagnostics and a label model -> weak labels;
-3. human and feedback labels from the flywheel (`LABEL_PROVIDERS`);
-4. out-of-fold model predictions (`pseudo`), used for pseudo-labels and to find suspected
-   label errors (`label_errors`);
-5. one label per row by precedence (human > gold > feedback > weak > pseudo), then the
-   abstain policy (`unlabeled: drop|keep|pseudo`).
+3. human and feedback labels from the flywheel (`builder.labeling.human.merge`), then one
+   label per row by precedence (human > gold > feedback > weak > pseudo, `merge_labels`);
+4. out-of-fold model predictions (`pseudo`) trained on gold, human, feedback and confident weak
+   labels, used for pseudo-labels (only rows still without a label) and to find suspected label
+   errors (`label_errors`). Humans outrank models: a human label that confident learning
+   suspects is flagged (`suspect_label`, listed in the metrics) but never cleared for review
+   nor dropped;
+5. the abstain policy (`unlabeled: drop|keep|pseudo`). Rows are dropped only here, at the end,
+   all at once: unlabeled rows (`unlabeled: drop`), suspected label errors
+   (`label_errors.action: drop`) and rows whose annotators disagree
+   (`labeling.human.on_low_agreement: drop`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,7 +29,8 @@ from builder import artifacts
 from builder.columns import STRING
 from builder.errors import DataError, one_of
 from builder.labeling.config import GOLD_COLUMN, PseudoConfig
-from builder.labeling.merge import DETAIL_COLUMNS, PRECEDENCE, Candidate, merge_labels
+from builder.labeling.merge import (DETAIL_COLUMNS, PRECEDENCE, Candidate, merge_labels,
+                                    precedence_report)
 from builder.sources.ingest import ARTIFACT as INPUT
 
 if TYPE_CHECKING:
@@ -32,10 +38,6 @@ if TYPE_CHECKING:
 
 ARTIFACT = "labeled.parquet"
 LABEL_SOURCES = PRECEDENCE
-
-#: Functions `(ctx, df) -> {source: Candidate}` that add labels from outside the rows, e.g.
-#: the human label store and application feedback (the flywheel registers them here).
-LABEL_PROVIDERS: list[Callable[[Any, pd.DataFrame], dict[str, Candidate]]] = []
 
 
 def gold_labels(df: pd.DataFrame, label: str, classes: list[str]) -> pd.Series:
@@ -134,9 +136,9 @@ def weak_labels(ctx: Context, df: pd.DataFrame, gold: np.ndarray, dev: np.ndarra
 
 
 def model_predictions(ctx: Context, df: pd.DataFrame, merged: pd.DataFrame,
-                      weak_confidence: np.ndarray) -> tuple[np.ndarray, dict]:
+                      weak_confidence: np.ndarray, dropped: np.ndarray) -> tuple[np.ndarray, dict]:
     """Out-of-fold probabilities of a model trained on gold, human, feedback and confident
-    weak labels (never on `_gold`)."""
+    weak labels (never on `_gold`, nor on rows the stage will drop)."""
     from builder.labeling.pseudo import out_of_fold
 
     labeling, task = ctx.recipe.labeling, ctx.recipe.task
@@ -146,6 +148,8 @@ def model_predictions(ctx: Context, df: pd.DataFrame, merged: pd.DataFrame,
     strong = np.isin(source, ["gold", "human", "feedback"])
     confident_weak = (source == "weak") & (np.nan_to_num(weak_confidence, nan=0.0)
                                            >= config.train_min_confidence)
+    strong &= ~dropped
+    confident_weak &= ~dropped
     train = strong | confident_weak
     targets = codes(merged["label"], classes)
     excluded = {task.label, labeling.gold_column(task), "label_source", "label_confidence",
@@ -207,17 +211,25 @@ def run(ctx: Context) -> dict[str, Any]:
     candidates["weak"] = Candidate(names(np.where(usable, weak, -1), classes, df.index),
                                    pd.Series(weak_confidence, index=df.index))
 
-    # 3. Human and feedback labels from the flywheel.
-    for provider in LABEL_PROVIDERS:
-        candidates.update(provider(ctx, df))
+    # 3. Human and feedback labels from the flywheel, then one label per row by precedence.
+    from builder.labeling.human.merge import flywheel_labels
+
+    flywheel = flywheel_labels(ctx, df)
+    candidates.update(flywheel.candidates)
     merged = merge_labels(candidates, df.index)
+    report = precedence_report(candidates, merged)
+    for source, figures in flywheel.metrics.items():
+        metrics[source] = {**figures, **report.get(source, {})}
+    # Rows to leave out at the end of the stage; every array stays row-aligned until then.
+    dropped = flywheel.low_agreement.copy()
 
     # 4. Out-of-fold model predictions: pseudo-labels and suspected label errors.
     df["model_label"] = pd.Series(pd.NA, index=df.index, dtype=STRING)
     df["model_confidence"] = np.nan
     df["suspect_label"] = False
     if config.pseudo is not None or config.label_errors is not None:
-        probabilities, metrics["pseudo"] = model_predictions(ctx, df, merged, weak_confidence)
+        probabilities, metrics["pseudo"] = model_predictions(ctx, df, merged, weak_confidence,
+                                                             dropped)
         predicted = np.where(np.isnan(probabilities).any(axis=1), -1,
                              np.nan_to_num(probabilities, nan=-1).argmax(axis=1))
         model_confidence = np.where(predicted >= 0, np.nanmax(
@@ -225,12 +237,14 @@ def run(ctx: Context) -> dict[str, Any]:
         df["model_label"] = names(predicted, classes, df.index)
         df["model_confidence"] = model_confidence
         if config.label_errors is not None:
-            merged = flag_label_errors(ctx, df, merged, probabilities, gold_codes, metrics)
+            merged, suspects_to_drop = flag_label_errors(ctx, df, merged, probabilities,
+                                                         gold_codes, metrics, dropped)
+            dropped |= suspects_to_drop
         if config.unlabeled == "pseudo":
             # Pseudo-labels come last in precedence: they only fill rows left without a label
             # (and never rows sent to review).
             accepted = ((predicted >= 0) & merged["label"].isna().to_numpy()
-                        & ~df["suspect_label"].to_numpy()
+                        & ~df["suspect_label"].to_numpy() & ~dropped
                         & (np.nan_to_num(model_confidence, nan=0.0) >= config.pseudo.min_confidence))
             merged = merged.copy()
             merged.loc[accepted, "label"] = names(predicted, classes, df.index)[accepted]
@@ -248,15 +262,12 @@ def run(ctx: Context) -> dict[str, Any]:
     has_label = df[task.label].notna().to_numpy()
     final = codes(df[task.label], classes)
     metrics["final_accuracy"] = accuracy(final, np.where(evaluate, gold_codes, -1))
-    if config.label_errors is not None and config.label_errors.action == "drop":
-        keep = ~df["suspect_label"].to_numpy()
-        df, has_label = df[keep], has_label[keep]
-    if config.unlabeled == "drop":
-        df = df[has_label]
-    df = df.reset_index(drop=True)
+    unlabeled_dropped = ~has_label & ~dropped if config.unlabeled == "drop" else \
+        np.zeros(len(df), dtype=bool)
+    df = df[~(dropped | unlabeled_dropped)].reset_index(drop=True)
     metrics.update({
         "rows_out": len(df),
-        "unlabeled_dropped": int(rows_in - len(df)) if config.unlabeled == "drop" else 0,
+        "unlabeled_dropped": int(unlabeled_dropped.sum()),
         "unlabeled_kept": int(df[task.label].isna().sum()),
         "label_sources": {k: int(v) for k, v in
                           df["label_source"].value_counts().sort_index().items()},
@@ -269,13 +280,18 @@ def run(ctx: Context) -> dict[str, Any]:
 
 
 def flag_label_errors(ctx: Context, df: pd.DataFrame, merged: pd.DataFrame,
-                      probabilities: np.ndarray, gold: np.ndarray, metrics: dict) -> pd.DataFrame:
-    """Mark suspected label errors (`suspect_label`); `review` also clears their label."""
+                      probabilities: np.ndarray, gold: np.ndarray, metrics: dict,
+                      dropped: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """Mark suspected label errors (`suspect_label`) among the rows not already `dropped`;
+    `review` also clears their label, `drop` returns them as rows to drop.
+
+    Humans outrank models: a human label is flagged like any other, but never cleared nor
+    dropped (counted as `human_kept` in the metrics)."""
     from builder.labeling.confident import suspects
 
     config = ctx.recipe.labeling.label_errors
     classes = ctx.recipe.task.classes
-    given = codes(merged["label"], classes)
+    given = np.where(dropped, -1, codes(merged["label"], classes))
     suspect, suggested = suspects(given, probabilities)
     df["suspect_label"] = suspect
     order = np.argsort(-np.nan_to_num(probabilities[suspect].max(axis=1)), kind="stable")
@@ -296,11 +312,16 @@ def flag_label_errors(ctx: Context, df: pd.DataFrame, merged: pd.DataFrame,
     judged = suspect & (gold >= 0)
     if judged.any() and ctx.recipe.labeling.gold.use == "evaluate":
         found["precision_against_gold"] = round(float((given[judged] != gold[judged]).mean()), 4)
+    human = sources == "human"
+    found["human_kept"] = int((suspect & human).sum())
+    acted_on = suspect & ~human
+    to_drop = acted_on if config.action == "drop" else np.zeros(len(df), dtype=bool)
+    found["dropped"] = int(to_drop.sum())
     metrics["label_errors"] = found
     if config.action == "review":
-        cleared = pd.Series(suspect, index=merged.index)
+        cleared = pd.Series(acted_on, index=merged.index)
         merged = merged.copy()
         merged.loc[cleared, "label"] = pd.NA
         merged.loc[cleared, "label_source"] = pd.NA
         merged.loc[cleared, "label_confidence"] = np.nan
-    return merged
+    return merged, to_drop

@@ -1,11 +1,11 @@
-"""Label precedence: human > gold > feedback > weak > pseudo."""
+"""Label precedence: human > gold > feedback > weak > pseudo, and what it did per source."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from builder.labeling.merge import Candidate, merge_labels
+from builder.labeling.merge import Candidate, merge_labels, precedence_report
 
 
 def series(values):
@@ -29,3 +29,25 @@ def test_precedence_and_confidence() -> None:
 def test_unknown_source_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown label sources \\['crowd'\\]"):
         merge_labels({"crowd": Candidate(series(["a"]))}, pd.RangeIndex(1))
+
+
+def test_precedence_report_per_source() -> None:
+    candidates = {
+        "human": Candidate(series(["d", None, None, "d", None, None])),
+        "gold": Candidate(series(["c", "c", None, None, None, None])),
+        "feedback": Candidate(series(["b", "b", "b", "b", None, None])),
+        "weak": Candidate(series(["a", None, "a", None, "a", None]), 0.7),
+    }
+    merged = merge_labels(candidates, pd.RangeIndex(6))
+    assert merged["label_source"].fillna("-").tolist() == ["human", "gold", "feedback", "human",
+                                                           "weak", "-"]
+    assert precedence_report(candidates, merged) == {
+        "human": {"offered": 2, "applied": 2, "replaced": {"feedback": 1, "gold": 1},
+                  "outranked_by": {}},
+        "gold": {"offered": 2, "applied": 1, "replaced": {"feedback": 1},
+                 "outranked_by": {"human": 1}},
+        "feedback": {"offered": 4, "applied": 1, "replaced": {"weak": 1},
+                     "outranked_by": {"gold": 1, "human": 2}},
+        "weak": {"offered": 3, "applied": 1, "replaced": {"unlabeled": 1},
+                 "outranked_by": {"feedback": 1, "human": 1}},
+    }

@@ -91,8 +91,9 @@ def test_feedback_rows_corrections_and_metrics(app) -> None:
         "duplicates_of_other_sources": 1, "rows": 3, "corrections": 2}
     label = artifacts.read_json(ctx.metrics_path("label"))
     assert label["label_sources"] == {"feedback": 2, "gold": 2}
-    assert label["feedback"] == {"corrections": 2, "applied": 2, "replaced": {"unlabeled": 2},
-                                 "outranked_by": {}, "corrections_changing_prediction": 2}
+    assert label["feedback"] == {"corrections": 2, "corrections_changing_prediction": 2,
+                                 "offered": 2, "applied": 2, "replaced": {"unlabeled": 2},
+                                 "outranked_by": {}}
 
 
 def test_rows_without_consent_never_enter_the_dataset(app) -> None:

@@ -46,7 +46,7 @@ def human_text(human: dict) -> str:
                 "no human labels yet.")
     batches = [[b["file"], b["tool"], b["records"], b.get("imported_by"), b.get("imported_at")]
                for b in human["batches"]]
-    text = (f"### Human labels\n\n{human['rows_labeled']} rows carry a human label (replacing: "
+    text = (f"### Human labels\n\n{human.get('applied', 0)} rows carry a human label (replacing: "
             f"{_counts(human.get('replaced', {}))}), from {human['annotations']} annotations in "
             f"the label store `{human['store']}`, aggregated by {human.get('method')}"
             + (f"; {human['annotations_for_missing_rows']} annotations are for rows no longer "

@@ -102,12 +102,13 @@ def content_columns(df: pd.DataFrame, composed: Composed) -> list[str]:
 def plan_queue(composed: Composed, root: Path, strategy: str | None, budget: int | None,
                seed: int | None):
     """The review queue the recipe (and options) asks for."""
-    from builder.labeling.human.queue import select
+    from builder.labeling.human.queue import check_declared, select
     from builder.stages import derive_seed
 
     recipe = composed.recipe
     human = recipe.labeling.human
     strategy = strategy or human.strategy
+    check_declared(strategy, recipe.labeling, recipe.name)
     df = read_labeled(composed, root)
     seed = derive_seed(recipe.seed, "queue", strategy) if seed is None else seed
     source = _shown(_artifact(composed, root, "labeled.parquet"), root)

@@ -1,21 +1,24 @@
-"""Human and feedback labels in the label stage, by precedence: human > gold > feedback > weak >
-pseudo.
+"""Human and feedback labels for the label stage, as `Candidate`s of its one precedence merge
+(`builder.labeling.merge`: human > gold > feedback > weak > pseudo).
 
-Each function takes the label stage's frame (with the task's label column, `label_source` and
-`label_confidence`), sets the label where its source outranks the row's current one, and
-returns the frame and its metrics. The order in which they are called does not matter.
+- `feedback_candidate(df, task)`: users' corrections from `type: feedback` sources (the
+  `_feedback_label` column) are labels with `label_source: feedback` and confidence 1.
+- `human_candidate(df, store_dir, task, config)`: the label store's annotations are aggregated
+  per row (majority or Dawid-Skene) and checked against `min_agreement`; the consensus labels
+  are labels with `label_source: human` and the consensus confidence. Labels are keyed by `_id`,
+  so they survive rebuilds and new data; store records whose row is gone are counted, not used.
+  Rows under `min_agreement` fail the build (`on_low_agreement: fail`) or are marked to be
+  dropped (`drop`): they get no human label, and the label stage leaves them out at its end,
+  with its other drops, so its row-aligned arrays stay aligned until then.
+- `flywheel_labels(ctx, df)`: both, configured from the recipe, as the label stage calls it.
 
-- `apply_feedback_labels(df, task)`: users' corrections from `type: feedback` sources (the
-  `_feedback_label` column) become labels with `label_source: feedback`, confidence 1.
-- `apply_human_labels(df, store_dir, task, config)`: the label store's annotations are
-  aggregated per row (majority or Dawid-Skene), checked against `min_agreement`, and become
-  labels with `label_source: human` and the consensus confidence. Labels are keyed by `_id`, so
-  they survive rebuilds and new data; store records whose row is gone are counted, not used.
-- `apply_flywheel_labels(df, ctx)`: both, configured from the recipe, as the label stage calls it.
+Which label each row keeps, and the per-source figures `applied`, `replaced` and `outranked_by`
+in the metrics, come from the label stage's merge (`merge_labels`, `precedence_report`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,17 +30,22 @@ from builder.errors import DataError, one_of
 from builder.labeling.human.agreement import aggregate
 from builder.labeling.human.config import HumanConfig
 from builder.labeling.human.store import LabelStore
+from builder.labeling.merge import Candidate
+from builder.sources.feedback import CORRECTION, PREDICTION
 
 if TYPE_CHECKING:
     from builder.recipe.schema import TaskConfig
     from builder.stages import Context
 
-#: Label sources from the most to the least trusted.
-PRECEDENCE = ("human", "gold", "feedback", "weak", "pseudo")
-RANK = {name: len(PRECEDENCE) - i for i, name in enumerate(PRECEDENCE)}
-#: Columns a feedback source writes (see builder/sources/feedback.py).
-FEEDBACK_LABEL = "_feedback_label"
-FEEDBACK_PREDICTION = "_feedback_prediction"
+
+@dataclass
+class FlywheelLabels:
+    """What the flywheel adds to the label stage: label candidates by source, the rows to drop
+    for low annotator agreement, and metrics by source (`feedback`, `human`)."""
+
+    candidates: dict[str, Candidate] = field(default_factory=dict)
+    low_agreement: np.ndarray | None = None
+    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _positions(values: pd.Series, lookup: pd.Series) -> np.ndarray:
@@ -53,45 +61,12 @@ def _positions(values: pd.Series, lookup: pd.Series) -> np.ndarray:
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def ensure_label_columns(df: pd.DataFrame, task: TaskConfig) -> pd.DataFrame:
-    """Add the label, `label_source` and `label_confidence` columns when they are missing."""
-    if task.label not in df.columns:
-        df[task.label] = pd.Series(pd.NA, index=df.index, dtype=STRING)
-    if "label_source" not in df.columns:
-        df["label_source"] = pd.Series(pd.NA, index=df.index, dtype=STRING)
-    if "label_confidence" not in df.columns:
-        df["label_confidence"] = np.nan
-    return df
-
-
-def assign_labels(df: pd.DataFrame, task: TaskConfig, labels: pd.Series, confidence: pd.Series,
-                  source: str) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Set `labels` (NA = none) where `source` outranks the row's current label source.
-
-    Returns the frame and {"applied", "replaced": {previous source: rows}, "outranked_by":
-    {source: rows}}.
-    """
-    df = ensure_label_columns(df, task)
-    current = df["label_source"].astype(STRING)
-    current_rank = current.map(RANK).astype("float64").fillna(0.0).to_numpy()
-    offered = labels.notna().to_numpy()
-    take = offered & (RANK[source] > current_rank)
-    replaced = current[take].fillna("unlabeled").value_counts().sort_index()
-    outranked = current[offered & ~take].value_counts().sort_index()
-    df[task.label] = df[task.label].astype(STRING).mask(take, labels.astype(STRING))
-    df["label_source"] = current.mask(take, source)
-    df["label_confidence"] = df["label_confidence"].astype("float64").mask(
-        take, confidence.astype("float64"))
-    return df, {"applied": int(take.sum()),
-                "replaced": {str(k): int(v) for k, v in replaced.items()},
-                "outranked_by": {str(k): int(v) for k, v in outranked.items()}}
-
-
-def apply_feedback_labels(df: pd.DataFrame, task: TaskConfig) -> tuple[pd.DataFrame, dict]:
-    """Users' corrections (`_feedback_label`) become labels with `label_source: feedback`."""
-    if FEEDBACK_LABEL not in df.columns:
-        return df, {}
-    corrections = df[FEEDBACK_LABEL].astype(STRING)
+def feedback_candidate(df: pd.DataFrame, task: TaskConfig) -> tuple[Candidate | None, dict]:
+    """Users' corrections (`_feedback_label`) as feedback labels, and their metrics (none
+    without a feedback source)."""
+    if CORRECTION not in df.columns:
+        return None, {}
+    corrections = df[CORRECTION].astype(STRING)
     unknown = corrections.notna() & ~corrections.isin(task.classes)
     if unknown.any():
         counts = corrections[unknown].value_counts().head(5)
@@ -99,14 +74,12 @@ def apply_feedback_labels(df: pd.DataFrame, task: TaskConfig) -> tuple[pd.DataFr
         raise DataError(
             f"feedback corrections: found {found}, expected one of {one_of(task.classes)}. "
             "Map the log's values with the feedback source's `label_map`.")
-    df, applied = assign_labels(df, task, corrections,
-                                pd.Series(1.0, index=df.index), "feedback")
-    metrics: dict[str, Any] = {"corrections": int(corrections.notna().sum()), **applied}
-    if FEEDBACK_PREDICTION in df.columns:
-        predicted = df[FEEDBACK_PREDICTION].astype(STRING)
+    metrics: dict[str, Any] = {"corrections": int(corrections.notna().sum())}
+    if PREDICTION in df.columns:
+        predicted = df[PREDICTION].astype(STRING)
         changed = corrections.notna() & (corrections != predicted).fillna(True)
         metrics["corrections_changing_prediction"] = int(changed.sum())
-    return df, metrics
+    return Candidate(corrections, 1.0), metrics
 
 
 def low_agreement_error(low: pd.DataFrame, threshold: float) -> DataError:
@@ -132,16 +105,19 @@ def check_store_classes(annotations: pd.DataFrame, classes: list[str]) -> None:
             "or add the class back.")
 
 
-def apply_human_labels(df: pd.DataFrame, store_dir: Path, task: TaskConfig,
-                       config: HumanConfig, display: str | None = None
-                       ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Aggregate the label store per row and set human labels (see the module docstring)."""
+def human_candidate(df: pd.DataFrame, store_dir: Path, task: TaskConfig, config: HumanConfig,
+                    display: str | None = None
+                    ) -> tuple[Candidate | None, np.ndarray, dict[str, Any]]:
+    """The label store's consensus per row of `df` (see the module docstring): the human
+    candidate (None for an empty store), which rows fall under `min_agreement` with
+    `on_low_agreement: drop`, and the metrics."""
     store = LabelStore(store_dir)
     batches = store.batches()
     metrics: dict[str, Any] = {"store": display or str(store_dir), "batches": [],
-                               "annotations": 0, "rows_labeled": 0}
+                               "annotations": 0}
+    drop = np.zeros(len(df), dtype=bool)
     if not batches:
-        return df, metrics
+        return None, drop, metrics
     annotations = store.annotations(batches)
     check_store_classes(annotations, list(task.classes))
     present = pd.Series(_positions(annotations["_id"], df["_id"]) >= 0, index=annotations.index)
@@ -158,7 +134,7 @@ def apply_human_labels(df: pd.DataFrame, store_dir: Path, task: TaskConfig,
     if len(low) and config.on_low_agreement == "fail":
         raise low_agreement_error(low, config.min_agreement)
     if len(low):
-        df = df[_positions(df["_id"], low["_id"]) < 0].reset_index(drop=True)
+        drop = _positions(df["_id"], low["_id"]) >= 0
         rows = rows[_positions(rows["_id"], low["_id"]) < 0]
     import pyarrow as pa
 
@@ -167,40 +143,34 @@ def apply_human_labels(df: pd.DataFrame, store_dir: Path, task: TaskConfig,
     where = _positions(df["_id"], rows["_id"])
     found = where >= 0
     taken = to_arrow(rows["label"].astype(STRING)).take(pa.array(where, mask=~found))
-    labels = string_series(taken, df.index)
     scores = np.append(rows["confidence"].to_numpy(dtype="float64"), np.nan)
-    confidence = pd.Series(scores[where], index=df.index)  # where == -1 takes the NaN
-    df, applied = assign_labels(df, task, labels, confidence, "human")
-    metrics.update({
-        "rows_labeled": applied["applied"],
-        "replaced": applied["replaced"],
-        "low_agreement": {"min_agreement": config.min_agreement,
-                          "action": config.on_low_agreement, "rows": int(len(low)),
-                          "dropped": int(len(low)) if config.on_low_agreement == "drop" else 0},
-        **consensus.metrics,
-    })
+    candidate = Candidate(string_series(taken, df.index),
+                          pd.Series(scores[where], index=df.index))  # where == -1 takes the NaN
+    metrics["low_agreement"] = {"min_agreement": config.min_agreement,
+                                "action": config.on_low_agreement, "rows": int(len(low)),
+                                "dropped": int(drop.sum())}
+    metrics.update(consensus.metrics)
     metrics["consensus_rows"] = metrics.pop("rows")
-    return df, metrics
+    return candidate, drop, metrics
 
 
-def apply_flywheel_labels(df: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Feedback corrections and the human label store, configured from `ctx.recipe`.
-
-    Returns the frame and {"feedback": ..., "human": ...} for `metrics/label.json`.
-    """
-    task = ctx.recipe.task
-    config = ctx.recipe.labeling.human
-    if not isinstance(config, HumanConfig):
-        config = HumanConfig()
+def flywheel_labels(ctx: Context, df: pd.DataFrame) -> FlywheelLabels:
+    """Feedback corrections and the human label store for the label stage's rows `df`,
+    configured from `ctx.recipe` (`labeling.human`)."""
+    task, config = ctx.recipe.task, ctx.recipe.labeling.human
     store_dir = config.store_dir(ctx.root, ctx.recipe.name)
     try:
         display = str(store_dir.resolve().relative_to(ctx.root.resolve()))
     except ValueError:
         display = str(store_dir)
-    df = ensure_label_columns(df, task)
-    df, feedback = apply_feedback_labels(df, task)
-    df, human = apply_human_labels(df, store_dir, task, config, display)
-    metrics = {"human": human}
-    if feedback:
-        metrics["feedback"] = feedback
-    return df, metrics
+    result = FlywheelLabels()
+    feedback, result.metrics["feedback"] = feedback_candidate(df, task)
+    if feedback is None:
+        del result.metrics["feedback"]
+    else:
+        result.candidates["feedback"] = feedback
+    human, result.low_agreement, result.metrics["human"] = human_candidate(
+        df, store_dir, task, config, display)
+    if human is not None:
+        result.candidates["human"] = human
+    return result

@@ -16,7 +16,7 @@ tied are, since they need another opinion.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -65,6 +65,22 @@ def check_columns(df: pd.DataFrame, strategy: str, source: str) -> None:
             f"{', '.join(repr(c) for c in missing)}, which this file does not have"
             + (f" ({why})" if why else "") + ". Pick another strategy (--strategy "
             "least_confident or audit), or declare what makes them and rebuild.")
+
+
+def check_declared(strategy: str, labeling: Any, recipe: str) -> None:
+    """A clear error when recipe `recipe` declares nothing that feeds `strategy`: the label stage
+    always writes `lf_conflict`, `weak_label` and `model_label`, but they stay empty without
+    labeling functions or model-assisted labels."""
+    needs = []
+    if strategy in ("lf_conflict", "disagreement") and not labeling.functions:
+        needs.append("labeling functions (labeling.functions)")
+    if strategy == "disagreement" and labeling.pseudo is None and labeling.label_errors is None:
+        needs.append("model-assisted labels (labeling.pseudo)")
+    if needs:
+        raise DataError(
+            f"recipe '{recipe}': the '{strategy}' strategy needs {' and '.join(needs)}, which "
+            "the recipe does not declare. Pick another strategy (--strategy least_confident or "
+            "audit), or declare them and rebuild.")
 
 
 def tie_order(ids: pd.Series, seed: int) -> np.ndarray:

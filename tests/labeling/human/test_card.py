@@ -10,11 +10,12 @@ METRICS = {
         "app": {"type": "feedback", "records": 8, "without_consent": 2, "outside_window": 2,
                 "duplicates_of_other_sources": 1, "rows": 3, "corrections": 2}}},
     "label": {
-        "feedback": {"corrections": 2, "applied": 1, "replaced": {"unlabeled": 1},
+        "feedback": {"corrections": 2, "offered": 2, "applied": 1, "replaced": {"unlabeled": 1},
                      "outranked_by": {"gold": 1}, "corrections_changing_prediction": 2},
         "human": {
-            "store": "labels/shop", "rows_labeled": 2, "annotations": 5,
+            "store": "labels/shop", "offered": 2, "applied": 2, "annotations": 5,
             "annotations_for_missing_rows": 1, "replaced": {"gold": 1, "unlabeled": 1},
+            "outranked_by": {},
             "method": "majority", "rows_with_several_annotators": 3, "ties": 1,
             "krippendorff_alpha": 0.25, "fleiss_kappa": 0.2, "consensus_rows": 3,
             "cohen_kappa": [{"annotators": ["a", "b"], "rows": 2, "kappa": 0.5}],

@@ -39,12 +39,17 @@ def test_export_is_deterministic_and_honours_out(shop_built, tmp_path) -> None:
     assert len(json.loads(first)) == 4
 
 
-def test_export_names_the_missing_columns(shop_built, capsys) -> None:
+def test_export_names_what_a_strategy_needs(shop_built, capsys) -> None:
     assert cli(shop_built, "label", "export", "shop", "--tool", "csv",
                "--strategy", "lf_conflict") == 2
-    err = capsys.readouterr().err
-    assert "data/shop/labeled.parquet: the 'lf_conflict' strategy needs the column(s) " \
-           "'lf_conflict'" in err
+    assert "recipe 'shop': the 'lf_conflict' strategy needs labeling functions " \
+           "(labeling.functions), which the recipe does not declare. Pick another strategy " \
+           "(--strategy least_confident or audit)" in capsys.readouterr().err
+    assert cli(shop_built, "label", "export", "shop", "--tool", "csv",
+               "--strategy", "disagreement") == 2
+    assert "the 'disagreement' strategy needs labeling functions (labeling.functions) and " \
+           "model-assisted labels (labeling.pseudo)" in capsys.readouterr().err
+    assert not (shop_built.data("shop") / "queue").exists()
 
 
 def test_export_before_a_build(shop, capsys) -> None:

@@ -9,21 +9,23 @@ def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
 
 
-def _number(value: float | None) -> str:
+def number(value: float | None) -> str:
+    """A figure with three decimals, `n/a` when missing (the card sections of `builder.labeling`)."""
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def _table(header: list[str], rows: list[list[Any]]) -> str:
+def table(header: list[str], rows: list[list[Any]]) -> str:
+    """A Markdown table; empty cells for None."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join("" if c is None else str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
 def _accuracy(figures: dict | None) -> str:
     if not figures or figures.get("rows", 0) == 0:
         return "n/a"
-    return (f"{_number(figures['accuracy_labeled'])} on the {figures['labeled']} rows it labels, "
-            f"{_number(figures['accuracy_all'])} on all {figures['rows']} rows with a gold label")
+    return (f"{number(figures['accuracy_labeled'])} on the {figures['labeled']} rows it labels, "
+            f"{number(figures['accuracy_all'])} on all {figures['rows']} rows with a gold label")
 
 
 def function_rows(label: dict) -> list[list[str]]:
@@ -32,8 +34,8 @@ def function_rows(label: dict) -> list[list[str]]:
     for name, entry in label["functions"]["functions"].items():
         rows.append([name, entry["type"], ", ".join(entry["polarity"]) or "-",
                      _percent(entry["coverage"]), _percent(entry["overlaps"]),
-                     _percent(entry["conflicts"]), _number(entry.get("empirical_accuracy")),
-                     _number(entry.get("learned_accuracy", entry.get("dev_accuracy")))])
+                     _percent(entry["conflicts"]), number(entry.get("empirical_accuracy")),
+                     number(entry.get("learned_accuracy", entry.get("dev_accuracy")))])
     return rows
 
 
@@ -55,8 +57,8 @@ def section_labeling(composed: Any, metrics: dict) -> str:
             f"The `{model}` label model turned the votes into weak labels.")
         parts.append(f"Weak-label accuracy: {_accuracy(functions.get('weak_accuracy'))} "
                      f"(majority vote: {_accuracy(functions.get('majority_accuracy'))}).")
-        parts.append(_table(["function", "type", "polarity", "coverage", "overlaps", "conflicts",
-                             "empirical accuracy", "learned accuracy"], function_rows(label)))
+        parts.append(table(["function", "type", "polarity", "coverage", "overlaps", "conflicts",
+                            "empirical accuracy", "learned accuracy"], function_rows(label)))
     pseudo = label.get("pseudo")
     if pseudo:
         trained = pseudo["training_rows"]
@@ -67,7 +69,7 @@ def section_labeling(composed: Any, metrics: dict) -> str:
             text += f"; {pseudo['accepted']} unlabeled rows took its label"
             accepted = (pseudo.get("accepted_accuracy") or {}).get("accuracy_labeled")
             if accepted is not None:
-                text += f" (accuracy of those against gold: {_number(accepted)})"
+                text += f" (accuracy of those against gold: {number(accepted)})"
         parts.append(text + f". Its accuracy: {_accuracy(pseudo.get('model_accuracy'))}.")
     errors = label.get("label_errors")
     if errors:
@@ -94,5 +96,5 @@ def summary_rows(label: dict) -> list[list[str]]:
     functions = label["functions"]
     weak = functions.get("weak_accuracy") or {}
     rows.append(["(weak labels)", _percent(functions["coverage"]), _percent(functions["conflict"]),
-                 _number(weak.get("accuracy_labeled"))])
+                 number(weak.get("accuracy_labeled"))])
     return rows

@@ -113,10 +113,12 @@ def run_python(code: str, env: dict[str, str], cwd: Path) -> subprocess.Complete
 
 @pytest.fixture(scope="session")
 def built_reviews(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    """The `reviews` example (real Rotten Tomatoes rows), built once; tests must not change it."""
+    """The `reviews` example (real Rotten Tomatoes rows, a prediction log, a label batch), built
+    once; tests must not change it."""
     root = tmp_path_factory.mktemp("reviews_project")
     shutil.copytree(REPO / "conf", root / "conf")
     shutil.copytree(REPO / "recipes", root / "recipes")
+    shutil.copytree(REPO / "labels", root / "labels")
     previous = os.environ.get("HF_HUB_OFFLINE")
     os.environ["HF_HUB_OFFLINE"] = "1"
     try:

@@ -65,7 +65,8 @@ for split in local:
 print("rows", {{s: remote[s].num_rows for s in remote}})
 """
     result = run_python(code, hub_env(hub, tmp_path / "reader_home"), built_reviews.root)
-    assert "rows {'train': 3860, 'validation': 647, 'test': 512}" in result.stdout
+    # 5,019 corpus rows and 394 feedback rows, less 1 whose annotators disagree (min_agreement).
+    assert "rows {'train': 4144, 'validation': 696, 'test': 572}" in result.stdout
 
 
 def test_republishing_an_unchanged_build_makes_no_commit(hub, built_reviews) -> None:

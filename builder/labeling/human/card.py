@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def _table(header: list[str], rows: list[list[Any]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join("" if c is None else str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _number(value: Any) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
+from builder.labeling.card import number, table
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -29,8 +21,8 @@ def feedback_text(metrics: dict) -> str:
             for name, s in sources.items()]
     text = ("### User feedback\n\nPrediction logs of the deployed model. Records without the "
             "user's consent never enter the dataset.\n\n"
-            + _table(["source", "records", "without consent", "outside the window",
-                      "duplicates of other sources", "rows kept", "corrections"], rows))
+            + table(["source", "records", "without consent", "outside the window",
+                     "duplicates of other sources", "rows kept", "corrections"], rows))
     feedback = metrics.get("label", {}).get("feedback")
     if feedback:
         text += (f"\n\n{feedback.get('applied', 0)} corrections became labels (label source "
@@ -51,16 +43,16 @@ def human_text(human: dict) -> str:
             f"the label store `{human['store']}`, aggregated by {human.get('method')}"
             + (f"; {human['annotations_for_missing_rows']} annotations are for rows no longer "
                "in the data" if human.get("annotations_for_missing_rows") else "")
-            + ".\n\n" + _table(["batch", "tool", "records", "imported by", "imported at"],
-                               batches))
+            + ".\n\n" + table(["batch", "tool", "records", "imported by", "imported at"],
+                              batches))
     several = human.get("rows_with_several_annotators", 0)
     text += (f"\n\nAgreement over the {several} rows with several annotators: Krippendorff's "
-             f"alpha {_number(human.get('krippendorff_alpha'))}, Fleiss' kappa "
-             f"{_number(human.get('fleiss_kappa'))}; {human.get('ties', 0)} rows tied.")
+             f"alpha {number(human.get('krippendorff_alpha'))}, Fleiss' kappa "
+             f"{number(human.get('fleiss_kappa'))}; {human.get('ties', 0)} rows tied.")
     pairs = human.get("cohen_kappa") or []
     if pairs:
         text += " Cohen's kappa: " + "; ".join(
-            f"{p['annotators'][0]} and {p['annotators'][1]} {_number(p['kappa'])} "
+            f"{p['annotators'][0]} and {p['annotators'][1]} {number(p['kappa'])} "
             f"({p['rows']} rows)" for p in pairs) + "."
     low = human.get("low_agreement") or {}
     if low.get("min_agreement") is not None:
@@ -72,10 +64,10 @@ def human_text(human: dict) -> str:
         estimated = any("estimated_accuracy" in a for a in annotators.values())
         header = ["annotator", "labels", "compared with consensus", "accuracy vs consensus"]
         header += ["estimated accuracy (Dawid-Skene)"] if estimated else []
-        rows = [[name, a["labels"], a["compared"], _number(a["accuracy_vs_consensus"])]
-                + ([_number(a.get("estimated_accuracy"))] if estimated else [])
+        rows = [[name, a["labels"], a["compared"], number(a["accuracy_vs_consensus"])]
+                + ([number(a.get("estimated_accuracy"))] if estimated else [])
                 for name, a in annotators.items()]
-        text += "\n\n" + _table(header, rows)
+        text += "\n\n" + table(header, rows)
     return text
 
 

@@ -141,6 +141,15 @@ def project_export(server: Server, admin, project: int) -> list:
     return download.json()
 
 
+def export_and_import(server: Server, admin, project: int, path: Path, root: Path) -> list[Path]:
+    """The project's export, saved to `path` and imported with `builder label import`; returns
+    the label store's batches."""
+    path.write_text(json.dumps(project_export(server, admin, project)))
+    assert main(["--root", str(root), "label", "import", "shop", str(path),
+                 "--tool", "labelstudio", "--by", "test"]) == 0
+    return sorted((root / "labels" / "shop").glob("batch-*.jsonl"))
+
+
 def test_label_studio_round_trip(label_studio: Server, shop_built, tmp_path) -> None:
     import psutil
 
@@ -185,11 +194,7 @@ def test_label_studio_round_trip(label_studio: Server, shop_built, tmp_path) -> 
                                  json=body, timeout=60)
             assert posted.status_code == 201, posted.text[:500]
 
-    export = tmp_path / "project-export.json"
-    export.write_text(json.dumps(project_export(server, admin, project)))
-    assert main(["--root", str(root), "label", "import", "shop", str(export),
-                 "--tool", "labelstudio", "--by", "test"]) == 0
-    batches = sorted((root / "labels" / "shop").glob("batch-*.jsonl"))
+    batches = export_and_import(server, admin, project, tmp_path / "project-export.json", root)
     assert len(batches) == 1
     header = json.loads(batches[0].read_text().splitlines()[0])
     assert header["records"] == 9 and header["skipped"] == {"cancelled": 1}
@@ -217,11 +222,7 @@ def test_label_studio_round_trip(label_studio: Server, shop_built, tmp_path) -> 
     posted = second.post(f"{server.base}/api/tasks/{task_of['shop/r7']}/annotations/",
                          json=choice("neg"), timeout=60)
     assert posted.status_code == 201, posted.text[:500]
-    again = tmp_path / "project-export-2.json"
-    again.write_text(json.dumps(project_export(server, admin, project)))
-    assert main(["--root", str(root), "label", "import", "shop", str(again),
-                 "--tool", "labelstudio", "--by", "test"]) == 0
-    batches = sorted((root / "labels" / "shop").glob("batch-*.jsonl"))
+    batches = export_and_import(server, admin, project, tmp_path / "project-export-2.json", root)
     assert len(batches) == 2
     records = [json.loads(line) for line in batches[1].read_text().splitlines()[1:]]
     assert [(r["_id"], r["annotator"], r["label"]) for r in records] == [

@@ -7,8 +7,8 @@ process id (`.<name>.<pid>.<random>.tmp`); the next write of the same target rem
 killed writer left behind.
 
 Inside `write_behind()` (what `builder build` uses), parquet and JSON artifacts are written by
-one background thread in the order they were written, and reading an artifact written in the
-block returns the data from memory instead of reading the file back.
+background threads and renamed into place in the order they were written; reading an artifact
+written in the block returns the data from memory instead of reading the file back.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-#: Stage artifacts are local scratch read back whole: uncompressed, without column statistics,
-#: they write 2.3x and read 1.7x faster than with zstd, for ~3.5x the bytes (published shards
-#: are written by `datasets`, compressed).
+#: Stage artifacts are local scratch read back whole: uncompressed and without column statistics
+#: they are written ~2x faster than with zstd, for ~3.5x the bytes (the published shards are
+#: written by `datasets`, compressed).
 ARTIFACT_COMPRESSION = "none"
 #: Background writers in `write_behind()`: parquet encoding is single-threaded per file.
 WRITER_THREADS = 2

@@ -80,7 +80,7 @@ def test_export_from_memory_or_from_disk_gives_the_same_bytes(example_project) -
     from_disk = checksums(ctx.data_dir)
     release = threading.Event()
     with artifacts.write_behind() as session:
-        session.write(ctx.data_dir / "blocker", None, release.wait)  # holds the writer thread
+        session.write(ctx.root / "blocker", None, lambda tmp: release.wait())  # holds the writer
         for name in ("split", "augment", "export"):
             stages.run_stage(name, ctx)
         assert session.pending(ctx.artifact("augmented.parquet")) is not None

@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from builder.balance.card import section_balance
+from builder.synthetic.card import section_evaluation, section_synthetic
+
 if TYPE_CHECKING:
     import datasets
 
@@ -135,9 +138,11 @@ def section_recipe(composed: Composed, metrics: dict) -> str:
     )
 
 
-#: The card's prose sections, in order. Later issues add theirs here.
+#: The card's prose sections, in order. Later issues add theirs here. A section with nothing to
+#: say returns "".
 SECTIONS: list[Callable[[Any, dict], str]] = [
     section_summary, section_sources, section_steps, section_labels, section_splits,
+    section_balance, section_synthetic, section_evaluation,
     section_recipe,
 ]
 
@@ -146,5 +151,5 @@ def render_card(composed: Composed, dataset_dict: datasets.DatasetDict, metrics:
                 shard_bytes: dict[str, int]) -> str:
     """The whole `README.md`: YAML metadata between `---` lines, then the prose sections."""
     card_data = card_metadata(composed, dataset_dict, shard_bytes)
-    prose = "\n\n".join(section(composed, metrics) for section in SECTIONS)
+    prose = "\n\n".join(text for text in (section(composed, metrics) for section in SECTIONS) if text)
     return f"---\n{card_data.to_yaml()}\n---\n\n{prose}\n"

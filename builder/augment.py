@@ -410,9 +410,10 @@ class Augmenter:
             return []
         quality = evaluation.get("quality", {}).get("synthetic")
         privacy = evaluation.get("privacy", {}).get("synthetic")
-        records = gates.evaluate(thresholds, quality, privacy)
+        efficacy = evaluation.get("efficacy")
+        records = gates.evaluate(thresholds, quality, privacy, efficacy)
         if quality is not None:
-            gates.enforce(records, quality, privacy)
+            gates.enforce(records, quality, privacy, efficacy)
         return records
 
 

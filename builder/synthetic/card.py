@@ -33,9 +33,11 @@ def section_synthetic(composed: Any, metrics: dict) -> str:
     if mode == "release":
         lines.append("\n**Release copy: every row of every split is synthetic.** Rows that equal a "
                      f"real row were replaced ({synthetic.get('real_copies_replaced', 0)} rows).")
+        lines.append("\n" + _release_table(metrics))
     models = synthetic.get("models") or {}
     if models:
-        lines.append("\n" + _table(["model", "fitted on rows", "canary rows"],
+        lines.append("\nModels, fitted on real train rows (plus canary rows, see below):\n\n"
+                     + _table(["model", "fitted on rows", "canary rows"],
                                    [[n, m["rows"], m["canary_rows"]] for n, m in models.items()]))
     requests = synthetic.get("requests") or {}
     rows = [[purpose, name, n] for purpose, names in requests.items() for name, n in names.items()]
@@ -111,3 +113,14 @@ def section_evaluation(composed: Any, metrics: dict) -> str:
         parts.append("Gates (recipe thresholds on the synthetic rows):\n\n"
                      + _table(["gate", "value", "threshold", "result"], rows))
     return "\n\n".join(parts)
+
+
+def _release_table(metrics: dict) -> str:
+    """Rows per split and class: the real data the models learned from, and the release."""
+    real = (metrics.get("split") or {}).get("counts") or {}
+    made = (metrics.get("export") or {}).get("classes_per_split") or {}
+    classes = list(next(iter(made.values()), {}) or next(iter(real.values()), {}))
+    rows = [[split, *[f"{real.get(split, {}).get(c, 0)} -> {made.get(split, {}).get(c, 0)}"
+                      for c in classes]] for split in (made or real)]
+    return "Rows per split and class, real -> released:\n\n" + _table(["split", *classes], rows)
+

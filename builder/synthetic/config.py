@@ -12,6 +12,7 @@ synthetic:
   min_quality: 0.8                    # gates: the build fails below / above these
   max_exact_copies: 0.0
   min_dcr_ratio: 0.8
+  min_efficacy_ratio: 0.9             # balanced accuracy, built train / raw train
 ```
 
 Nothing here imports SDV: the generator and constraint types are looked up in registries whose
@@ -116,6 +117,7 @@ class SyntheticConfig:
     min_quality: float | None = None
     max_exact_copies: float | None = None
     min_dcr_ratio: float | None = None
+    min_efficacy_ratio: float | None = None
     canaries: int = 3
 
     @property
@@ -134,7 +136,7 @@ class SyntheticConfig:
     def gates(self) -> dict[str, float]:
         """The thresholds the recipe sets, by name."""
         found = {"min_quality": self.min_quality, "max_exact_copies": self.max_exact_copies,
-                 "min_dcr_ratio": self.min_dcr_ratio}
+                 "min_dcr_ratio": self.min_dcr_ratio, "min_efficacy_ratio": self.min_efficacy_ratio}
         return {name: value for name, value in found.items() if value is not None}
 
     def check(self, ctx: CheckContext) -> Problems:
@@ -156,7 +158,7 @@ class SyntheticConfig:
                           "rows keep their columns and synthetic rows get fake PII); expected "
                           "replace or mode: release.")
         for name, value in self.gates.items():
-            upper = None if name == "min_dcr_ratio" else 1
+            upper = None if name in ("min_dcr_ratio", "min_efficacy_ratio") else 1
             if value < 0 or (upper is not None and value > upper):
                 expected = "a number of at least 0" if upper is None else "a share from 0 to 1"
                 yield name, f"found {value:g}, expected {expected}."

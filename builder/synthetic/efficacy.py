@@ -95,4 +95,7 @@ def efficacy(raw: pd.DataFrame, built: pd.DataFrame, test: pd.DataFrame, label: 
     result["built"] = _scores(_model(kind, seed), inputs[1], y[1], inputs[2], y[2], minority)
     result["raw"]["train_rows"] = len(raw)
     result["built"]["train_rows"] = len(built)
+    raw_score = result["raw"]["balanced_accuracy"]
+    result["balanced_accuracy_ratio"] = (round(result["built"]["balanced_accuracy"] / raw_score, 4)
+                                         if raw_score else None)
     return result

@@ -115,8 +115,8 @@ class Models:
         if synthesizer is None:
             started = time.perf_counter()
             synthesizer = self._fit_new(name, frame, metadata, seed, drop)
-            self.log(f"fitted {self.generator.type_name} '{name}' on {len(frame)} rows in "
-                     f"{time.perf_counter() - started:.1f}s")
+            self.log(f"fitted {self.generator.type_name} '{name}' on {len(frame) - canary_rows} "
+                     f"rows in {time.perf_counter() - started:.1f}s")
             self._save(synthesizer, path)
         else:
             self.log(f"reused the cached {self.generator.type_name} '{name}' ({path.name})")

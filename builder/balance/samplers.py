@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from builder.balance.table import column_kind
+from builder.balance.table import column_kind, conform
 
 #: A numeric column with at most this many distinct values is discrete: new values are snapped
 #: to the nearest value seen (a loan term of 12, 24, 36... months stays one of those).
@@ -124,7 +124,7 @@ def decode(new: pd.DataFrame, encoding: SmoteEncoding, like: pd.DataFrame) -> pd
                 stamps = values.round().astype("Int64")
                 values = pd.to_datetime(stamps, unit="ns").astype(like[name].dtype)
         out[name] = values
-    return pd.DataFrame(out, index=new.index)
+    return conform(pd.DataFrame(out, index=new.index), like)
 
 
 def smote(features: pd.DataFrame, labels: pd.Series, name: str, extra: int, k_neighbors: int,

@@ -126,10 +126,10 @@ class Models:
 
     def _fit_new(self, name: str, frame: pd.DataFrame, metadata: Any, seed: int,
                  drop: frozenset[str]) -> Any:
-        synthesizer = self.generator.synthesizer(metadata)
         constraints = [c.sdv_constraint(drop) for c in self.constraints]
         constraints = [c for c in constraints if c is not None]
         with quiet():
+            synthesizer = self.generator.synthesizer(metadata)
             if constraints:
                 synthesizer.add_constraints(constraints)
             seed_everything(seed, self.generator.uses_torch)

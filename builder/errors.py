@@ -51,6 +51,20 @@ class StageError(FlywheelError):
     """A stage cannot run: its input artifact is missing, or a step failed on the data."""
 
 
+def require_columns(table: Iterable, columns: Iterable[str], owner: str) -> None:
+    """Raise a `DataError` naming `owner` when a column is missing, with a did-you-mean.
+
+    `table` is anything whose iteration yields column names: a DataFrame or a list of names.
+    """
+    available = [str(c) for c in table]
+    for column in columns:
+        if column not in available:
+            raise DataError(
+                f"{owner}: column '{column}' not found; the table has "
+                f"{', '.join(available)}." + did_you_mean(column, available)
+            )
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ' Did you mean 'x'?' for the closest choice, or '' when nothing is close."""
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)

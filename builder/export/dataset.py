@@ -6,6 +6,8 @@ faster than one carrying an index mapping (see FACTS.md).
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -58,14 +60,24 @@ def to_arrow_table(df: pd.DataFrame, columns: list[str], task: TaskConfig) -> pa
     for column in columns:
         series = df[column]
         if column == task.label:
-            codes = pd.Categorical(series, categories=task.classes).codes.astype(np.int64)
-            arrays.append(pa.array(codes, type=pa.int64()))
+            arrays.append(class_codes(series, task.classes))
+        elif isinstance(series.dtype, pd.CategoricalDtype):
+            arrays.append(pa.array(series, from_pandas=True).cast(arrow_value_type(series)))
         else:
-            kind = arrow_value_type(series)
-            values = series.astype(object) if isinstance(series.dtype, pd.CategoricalDtype) else series
-            arrays.append(pa.array(values, type=kind, from_pandas=True))
+            arrays.append(pa.array(series, type=arrow_value_type(series), from_pandas=True))
         names.append(column)
     return pa.Table.from_arrays(arrays, names=names)
+
+
+def class_codes(labels: pd.Series, classes: list[str]) -> pa.Array:
+    """Each label's index in `classes`, -1 where it is missing or not a class (int64)."""
+    import pyarrow.compute as pc
+
+    from builder.columns import STRING, to_arrow
+
+    text = to_arrow(labels if isinstance(labels.dtype, pd.StringDtype) else labels.astype(STRING))
+    codes = pc.index_in(text, value_set=pa.array(classes, text.type))
+    return pc.fill_null(codes, -1).cast(pa.int64()).combine_chunks()
 
 
 def features_for(table: pa.Table, task: TaskConfig) -> datasets.Features:
@@ -77,10 +89,9 @@ def features_for(table: pa.Table, task: TaskConfig) -> datasets.Features:
     return features
 
 
-def build_dataset_dict(df: pd.DataFrame, task: TaskConfig, splits: list[str]) -> datasets.DatasetDict:
-    """One `Dataset` per split, each from a contiguous slice of a split-ordered table."""
-    import datasets
-
+def split_tables(df: pd.DataFrame, task: TaskConfig,
+                 splits: list[str]) -> tuple[datasets.Features, dict[str, pa.Table]]:
+    """The features and one contiguous Arrow table per split, from a split-ordered frame."""
     columns = output_columns(df, task)
     table = to_arrow_table(df, columns, task)
     features = features_for(table, task)
@@ -89,14 +100,26 @@ def build_dataset_dict(df: pd.DataFrame, task: TaskConfig, splits: list[str]) ->
     if np.any(np.diff(split_codes) < 0):
         raise ValueError("rows must be grouped by split before building datasets")
     bounds = np.searchsorted(split_codes, np.arange(len(splits) + 1), side="left")
-    result = {}
-    for i, name in enumerate(splits):
-        part = table.slice(bounds[i], bounds[i + 1] - bounds[i])
-        info = datasets.DatasetInfo(features=features)
-        result[name] = datasets.Dataset(
-            datasets.table.InMemoryTable(part), info=info, split=datasets.NamedSplit(name),
-            fingerprint=_fingerprint(part))
-    return datasets.DatasetDict(result)
+    return features, {name: table.slice(bounds[i], bounds[i + 1] - bounds[i])
+                      for i, name in enumerate(splits)}
+
+
+def as_dataset_dict(features: datasets.Features, tables: dict[str, pa.Table],
+                    fingerprints: dict[str, str]) -> datasets.DatasetDict:
+    """In-memory `Dataset`s over the split tables (no copy), with the given fingerprints."""
+    import datasets
+
+    return datasets.DatasetDict({
+        name: datasets.Dataset(datasets.table.InMemoryTable(table),
+                               info=datasets.DatasetInfo(features=features),
+                               split=datasets.NamedSplit(name), fingerprint=fingerprints[name])
+        for name, table in tables.items()})
+
+
+def build_dataset_dict(df: pd.DataFrame, task: TaskConfig, splits: list[str]) -> datasets.DatasetDict:
+    """One `Dataset` per split, each from a contiguous slice of a split-ordered table."""
+    features, tables = split_tables(df, task, splits)
+    return as_dataset_dict(features, tables, {n: _fingerprint(t) for n, t in tables.items()})
 
 
 def _fingerprint(table: pa.Table) -> str:
@@ -110,3 +133,68 @@ def _fingerprint(table: pa.Table) -> str:
             writer.write_batch(batch)
         digest.update(sink.getvalue())
     return digest.hexdigest()[:16]
+
+
+# `DatasetDict.save_to_disk` writes 1,000-row batches through per-batch Python code (2 s for a
+# million rows); the functions below write the same files, byte for byte, in one call per shard
+# (tests/export/test_save_to_disk.py compares them with `save_to_disk`).
+
+def write_arrow_shards(table: pa.Table, features: datasets.Features, folder: Path) -> list[str]:
+    """The `data-NNNNN-of-NNNNN.arrow` files of one split, as `Dataset.save_to_disk` cuts them
+    (one empty file for an empty split)."""
+    from datasets import config
+    from datasets.arrow_writer import ArrowWriter, get_writer_batch_size_from_data_size
+    from datasets.utils.py_utils import convert_file_size_to_int
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rows, nbytes = table.num_rows, table.nbytes
+    # At least one file: `save_to_disk` writes none for an empty split, which
+    # `load_from_disk` then cannot read.
+    count = max(1, min(rows, int(nbytes / convert_file_size_to_int(config.MAX_SHARD_SIZE)) + 1))
+    batch_size = config.DEFAULT_MAX_BATCH_SIZE
+    if nbytes > 0:
+        batch_size = min(batch_size, get_writer_batch_size_from_data_size(rows, nbytes))
+    names = []
+    for index in range(count):  # contiguous shards, as `Dataset.shard(contiguous=True)`
+        div, mod = divmod(rows, count)
+        start = div * index + min(index, mod)
+        length = div + (1 if index < mod else 0)
+        name = f"data-{index:05d}-of-{count:05d}.arrow"
+        writer = ArrowWriter(features=features, path=str(folder / name), embed_local_files=True)
+        try:
+            writer.write_table(table.slice(start, length), batch_size)
+            writer.finalize()
+        finally:
+            writer.close()
+        names.append(name)
+    return names
+
+
+def write_split_state(dataset: datasets.Dataset, folder: Path, files: list[str]) -> None:
+    """`state.json` and `dataset_info.json` of a split folder, as `Dataset.save_to_disk` writes."""
+    from datasets import config
+    from datasets.utils.py_utils import asdict
+
+    state = {
+        "_data_files": [{"filename": name} for name in files],
+        "_fingerprint": dataset._fingerprint,
+        "_format_columns": dataset._format_columns,
+        "_format_kwargs": dataset._format_kwargs,
+        "_format_type": dataset._format_type,
+        "_output_all_columns": dataset._output_all_columns,
+        "_split": str(dataset.split) if dataset.split is not None else None,
+    }
+    with open(folder / config.DATASET_STATE_JSON_FILENAME, "w", encoding="utf-8") as fh:
+        json.dump(state, fh, indent=2, sort_keys=True)
+    info = asdict(dataset.info)
+    with open(folder / config.DATASET_INFO_FILENAME, "w", encoding="utf-8") as fh:
+        json.dump({key: info[key] for key in sorted(info)}, fh, indent=2)
+
+
+def write_dataset_dict_json(splits: list[str], folder: Path) -> None:
+    """`dataset_dict.json`, as `DatasetDict.save_to_disk` writes it."""
+    from datasets import config
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / config.DATASETDICT_JSON_FILENAME, "w", encoding="utf-8") as fh:
+        json.dump({"splits": splits}, fh)

@@ -29,13 +29,21 @@ def shard_name(split: str, index: int, count: int) -> str:
 
 def write_shards(dataset_dict: datasets.DatasetDict, folder: Path) -> dict[str, str]:
     """Write every split's parquet shards under `folder/data`; return {relative path: sha256}."""
-    (folder / "data").mkdir(parents=True, exist_ok=True)
     checksums = {}
     for split, dataset in dataset_dict.items():
-        count = shard_count(dataset)
-        for index in range(count):
-            shard = dataset.shard(num_shards=count, index=index, contiguous=True)
-            relative = shard_name(split, index, count)
-            shard.to_parquet(str(folder / relative))
-            checksums[relative] = sha256_file(folder / relative)
+        checksums.update(write_split_shards(split, dataset, folder))
+    return checksums
+
+
+def write_split_shards(split: str, dataset: datasets.Dataset, folder: Path) -> dict[str, str]:
+    """Write one split's parquet shards under `folder/data`; return {relative path: sha256}."""
+    (folder / "data").mkdir(parents=True, exist_ok=True)
+    checksums = {}
+    count = shard_count(dataset)
+    for index in range(count):
+        shard = dataset.shard(num_shards=count, index=index, contiguous=True) if count > 1 \
+            else dataset
+        relative = shard_name(split, index, count)
+        shard.to_parquet(str(folder / relative))
+        checksums[relative] = sha256_file(folder / relative)
     return checksums

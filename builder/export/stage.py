@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
 
 from builder import artifacts
 from builder.augment import ARTIFACT as INPUT
 from builder.export.card import render_card
-from builder.export.dataset import build_dataset_dict
-from builder.export.hub import write_shards
-from builder.split import SPLIT_COLUMN
+from builder.export.dataset import (as_dataset_dict, split_tables, write_arrow_shards,
+                                    write_dataset_dict_json, write_split_state)
+from builder.export.hub import write_split_shards
 
 if TYPE_CHECKING:
+    import datasets
+
     from builder.stages import Context
 
 STAGE_METRICS = ("ingest", "label", "split", "augment")
@@ -25,20 +32,50 @@ def content_hash(checksums: dict[str, str]) -> str:
     return hashlib.sha256(lines.encode()).hexdigest()
 
 
-def export_metrics(df, ctx: Context, checksums: dict[str, str]) -> dict[str, Any]:
-    task = ctx.recipe.task
-    splits = list(ctx.recipe.split.fractions)
-    per_split = {}
+def split_fingerprints(checksums: dict[str, str], splits: list[str]) -> dict[str, str]:
+    """Each split's `Dataset` fingerprint: a hash of its shards' sha256s, so the same rows give
+    the same `state.json` (and `datasets` caches key on content, not on build time)."""
+    fingerprints = {}
     for split in splits:
-        part = df[df[SPLIT_COLUMN] == split]
-        counts = part[task.label].value_counts().reindex(task.classes, fill_value=0)
-        per_split[split] = {c: int(n) for c, n in counts.items()}
+        mine = {p: d for p, d in checksums.items() if p.startswith(f"data/{split}-")}
+        fingerprints[split] = content_hash(mine)[:16]
+    return fingerprints
+
+
+def export_metrics(tables: dict[str, pa.Table], ctx: Context,
+                   checksums: dict[str, str]) -> dict[str, Any]:
+    """Rows and classes per split (from the published label codes), shard checksums."""
+    classes = ctx.recipe.task.classes
+    per_split = {}
+    for split, table in tables.items():
+        codes = table.column(ctx.recipe.task.label).to_numpy()
+        counts = np.bincount(codes[codes >= 0], minlength=len(classes))
+        per_split[split] = {c: int(n) for c, n in zip(classes, counts)}
     return {
-        "rows_per_split": {s: int((df[SPLIT_COLUMN] == s).sum()) for s in splits},
+        "rows_per_split": {s: t.num_rows for s, t in tables.items()},
         "classes_per_split": per_split,
         "shards": checksums,
         "content_hash": content_hash(checksums),
     }
+
+
+def write_outputs(features, tables: dict[str, pa.Table], hub: Path,
+                  saved: Path) -> tuple[dict[str, str], datasets.DatasetDict]:
+    """The Hub shards and the `save_to_disk` folder, written in parallel threads; returns the
+    shard checksums and the `DatasetDict` (fingerprinted from them)."""
+    splits = list(tables)
+    # Writing parquet does not need a fingerprint; the final one comes from the shards' bytes.
+    unsaved = as_dataset_dict(features, tables, {s: f"{s}-unsaved" for s in splits})
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="export") as pool:
+        shards = {s: pool.submit(write_split_shards, s, unsaved[s], hub) for s in splits}
+        arrow = {s: pool.submit(write_arrow_shards, tables[s], features, saved / s) for s in splits}
+        checksums = {path: digest for job in shards.values() for path, digest in job.result().items()}
+        files = {s: job.result() for s, job in arrow.items()}
+    dataset_dict = as_dataset_dict(features, tables, split_fingerprints(checksums, splits))
+    write_dataset_dict_json(splits, saved)
+    for split, dataset in dataset_dict.items():
+        write_split_state(dataset, saved / split, files[split])
+    return checksums, dataset_dict
 
 
 def run(ctx: Context) -> dict[str, Any]:
@@ -48,18 +85,18 @@ def run(ctx: Context) -> dict[str, Any]:
     datasets.disable_progress_bars()  # the build shows its own progress
     df = artifacts.read_parquet(ctx.artifact(INPUT), "augment")
     splits = list(ctx.recipe.split.fractions)
-    dataset_dict = build_dataset_dict(df, ctx.recipe.task, splits)
+    features, tables = split_tables(df, ctx.recipe.task, splits)
+    del df
     metrics = {stage: artifacts.read_json(ctx.metrics_path(stage)) for stage in STAGE_METRICS}
     metrics["recipe"] = ctx.recipe.name
     with ExitStack() as stack:
         hub = stack.enter_context(artifacts.atomic_dir(ctx.artifact("hub")))
         saved = stack.enter_context(artifacts.atomic_dir(ctx.artifact("dataset")))
-        checksums = write_shards(dataset_dict, hub)
-        metrics["export"] = export_metrics(df, ctx, checksums)
+        checksums, dataset_dict = write_outputs(features, tables, hub, saved)
+        metrics["export"] = export_metrics(tables, ctx, checksums)
         shard_bytes = {p: (hub / p).stat().st_size for p in checksums}
         card = render_card(ctx.composed, dataset_dict, metrics, shard_bytes)
         (hub / "README.md").write_text(card)
-        dataset_dict.save_to_disk(str(saved))
         # The folders are swapped in when the `with` block ends, the card and metrics after.
     with artifacts.atomic_file(ctx.artifact("README.md")) as tmp:
         tmp.write_text(card)

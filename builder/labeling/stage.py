@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from builder import artifacts
-from builder.columns import STRING
+from builder.columns import STRING, repeat_string
 from builder.errors import DataError, one_of
 from builder.sources.ingest import ARTIFACT as INPUT
 
@@ -46,10 +46,10 @@ def run(ctx: Context) -> dict[str, Any]:
     labels = gold_labels(df, task.label, task.classes)
     df[task.label] = labels
     has_label = labels.notna().to_numpy()
-    df["label_source"] = pd.Series(np.where(has_label, "gold", None), index=df.index, dtype=STRING)
+    df["label_source"] = repeat_string("gold", df.index, where=has_label)
     df["label_confidence"] = np.where(has_label, 1.0, np.nan)
     rows_in = len(df)
-    if ctx.recipe.labeling.unlabeled == "drop":
+    if ctx.recipe.labeling.unlabeled == "drop" and not has_label.all():
         df = df[has_label].reset_index(drop=True)
     metrics = {
         "rows_in": rows_in,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from builder.errors import FlywheelError, RecipeError, RecipeErrors, did_you_mean
+from builder.errors import FlywheelError, RecipeError, RecipeErrors, did_you_mean, one_of
 from builder.recipe.schema import Recipe
 from builder.recipe.validate import build_recipe
 
@@ -59,20 +60,33 @@ def locate(ref: str, root: Path) -> Path:
 def compose_dict(file: Path, root: Path, overrides: Sequence[str]) -> dict[str, Any]:
     """Compose `file` with Hydra, presets from `root/conf`, and command-line overrides."""
     from hydra import compose, initialize_config_dir
-    from hydra.errors import HydraException
+    from hydra.errors import HydraException, MissingConfigException
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
     from yaml import YAMLError
 
     shown = display_path(file)
     search = f"hydra.searchpath=[file://{(root / 'conf').resolve()}]"
+    hydra_overrides = prepare_overrides(overrides, file, root)
     try:
         with initialize_config_dir(config_dir=str(file.parent), version_base=None):
-            cfg = compose(config_name=file.stem, overrides=[search, *overrides])
+            try:
+                cfg = compose(config_name=file.stem, overrides=[search, *hydra_overrides])
+            except ValueError as error:  # Hydra's word for a malformed defaults list
+                raise FlywheelError(
+                    f"{shown}: defaults: {_one_line(error)} Expected a list of presets, e.g. "
+                    "[base, {transforms: text_cleanup}, _self_].") from error
         data = OmegaConf.to_container(cfg, resolve=True)
     except YAMLError as error:
-        raise FlywheelError(f"{shown}: is not valid YAML: {_one_line(error)}") from error
-    except (HydraException, OmegaConfBaseException) as error:
+        raise yaml_error(error, file) from error
+    except MissingConfigException as error:
+        raise missing_preset(error, file, root, overrides) from error
+    except OmegaConfBaseException as error:
+        where = f"{error.full_key}: " if getattr(error, "full_key", None) else ""
+        reason = _one_line(str(error).splitlines()[0])
+        raise FlywheelError(f"{shown}: {where}cannot be resolved: {reason} Expected each "
+                            "interpolation ${...} to name a key of the composed recipe.") from error
+    except HydraException as error:
         raise FlywheelError(
             f"{shown}: cannot be composed: {_one_line(error)} Presets live in conf/ "
             f"(conf/base.yaml, conf/<group>/<name>.yaml); overrides look like key=value."
@@ -82,7 +96,124 @@ def compose_dict(file: Path, root: Path, overrides: Sequence[str]) -> dict[str, 
     return data
 
 
-def _one_line(error: Exception) -> str:
+def prepare_overrides(overrides: Sequence[str], file: Path, root: Path) -> list[str]:
+    """The overrides as Hydra gets them: `key=value` becomes `++key=value`.
+
+    Hydra refuses to set a key that no preset or recipe mentions (`split.seed=7` when no file
+    sets `split.seed`), yet every schema key may be set from the command line; the validator
+    then names any unknown key. Group overrides (`split=train_test`, a folder under `conf/`) and
+    overrides with their own prefix (`+`, `++`, `~`) or a package (`@`) pass unchanged."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import OverrideType
+    from hydra.errors import HydraException
+
+    parser = OverridesParser.create()
+    prepared = []
+    for text in overrides:
+        try:
+            override = parser.parse_override(text)
+        except HydraException as error:
+            reason = str(error).splitlines()[0]
+            raise FlywheelError(
+                f"{display_path(file)}: override '{text}': is not a valid override ({reason}); "
+                "expected key=value (split.seed=7, task.classes=[a,b]) or group=preset "
+                "(split=train_test)."
+            ) from error
+        group = override.key_or_group.replace(".", "/")
+        is_group = any((folder / group).is_dir() for folder in (root / "conf", file.parent))
+        if override.type is OverrideType.CHANGE and override.package is None and not is_group:
+            text = "++" + text
+        prepared.append(text)
+    return prepared
+
+
+def yaml_error(error: Exception, file: Path) -> FlywheelError:
+    """A YAML error as a message naming the file (the recipe or a preset) and the place.
+
+    OmegaConf's loader rejects a key repeated in one mapping; the message then gives the
+    dotted key path and both lines."""
+    mark = getattr(error, "problem_mark", None)
+    where = Path(mark.name) if mark is not None and Path(str(mark.name)).is_file() else file
+    shown = display_path(where)
+    duplicates = duplicate_keys(where.read_text())
+    if duplicates:
+        return RecipeErrors([
+            RecipeError(shown, key, f"is defined twice (lines {first} and {second}); expected "
+                        "each key once in a mapping (a later preset or override may replace it).")
+            for key, first, second in duplicates])
+    problem = getattr(error, "problem", None) or _one_line(error)
+    context = getattr(error, "context", None)
+    context_mark = getattr(error, "context_mark", None)
+    text = f"{shown}: is not valid YAML"
+    if mark is not None:
+        text += f": line {mark.line + 1}, column {mark.column + 1}"
+    text += f": {problem}"
+    if context and context_mark is not None:
+        text += f" ({context} started at line {context_mark.line + 1})"
+    return FlywheelError(text + ".")
+
+
+def duplicate_keys(text: str) -> list[tuple[str, int, int]]:
+    """(dotted key, first line, second line) for each key repeated within one YAML mapping."""
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []
+    found: list[tuple[str, int, int]] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                child = f"{path}.{key}" if path else key
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    found.append((child, seen[key], line))
+                else:
+                    seen[key] = line
+                walk(value_node, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, f"{path}[{i}]")
+
+    walk(root, "")
+    return found
+
+
+def missing_preset(error: Any, file: Path, root: Path, overrides: Sequence[str]) -> FlywheelError:
+    """A preset named in a defaults list or a group override that is not under `conf/`."""
+    missing = str(error.missing_cfg_file or "")
+    group, _, option = missing.rpartition("/")
+    if error.options is not None:
+        options = list(error.options)
+    else:
+        options = sorted(p.stem for p in (root / "conf" / group).glob("*.yaml"))
+    folder = f"conf/{group}/" if group else "conf/"
+    culprit = next((o for o in overrides if group and o.split("=", 1)[0].lstrip("+") == group),
+                   None)
+    if culprit is not None:
+        where = f"{display_path(file)}: override '{culprit}'"
+    else:
+        where = f"{_defaults_file(str(error), file, root)}: defaults"
+    return FlywheelError(
+        f"{where}: found '{missing}', which is not a preset; expected one of {folder}: "
+        f"{one_of(options)}." + did_you_mean(option, options))
+
+
+def _defaults_file(message: str, file: Path, root: Path) -> str:
+    """The file whose defaults list names a missing preset (Hydra says "In 'base': ...")."""
+    match = re.match(r"In '([^']+)'", message)
+    parent = match.group(1) if match else file.stem
+    if parent == file.stem:
+        return display_path(file)
+    preset = root / "conf" / f"{parent}.yaml"
+    return display_path(preset) if preset.is_file() else parent
+
+
+def _one_line(error: object) -> str:
     text = " ".join(str(error).split())
     return text if text.endswith(".") else text + "."
 
@@ -109,7 +240,20 @@ def load(ref: str, root: Path, overrides: Sequence[str] = ()) -> Composed:
     """Locate, compose and validate a recipe without reading any data."""
     file = locate(ref, root)
     data = compose_dict(file, root, overrides)
-    return from_dict(data, file, root, tuple(overrides))
+    try:
+        return from_dict(data, file, root, tuple(overrides))
+    except RecipeErrors as errors:
+        raise RecipeErrors([blame_override(e, overrides) for e in errors.errors]) from errors
+
+
+def blame_override(error: RecipeError, overrides: Sequence[str]) -> RecipeError:
+    """Add to a recipe error which command-line override set the key it names."""
+    for text in overrides:
+        key = text.lstrip("+~").split("=", 1)[0].split("@", 1)[0]
+        if error.key == key or error.key.startswith((f"{key}.", f"{key}[")):
+            hint = " ".join(filter(None, [error.hint, f"It comes from the override '{text}'."]))
+            return RecipeError(error.file, error.key, error.message, hint)
+    return error
 
 
 def from_dict(data: dict[str, Any], file: Path, root: Path, overrides=()) -> Composed:

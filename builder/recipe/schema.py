@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from builder.errors import did_you_mean, one_of
 from builder.recipe.registry import SOURCES, TRANSFORMS, Registry
@@ -54,7 +54,18 @@ def check_cast(cast: dict[str, str], key: str = "cast") -> Problems:
     for column, type_name in cast.items():
         if type_name not in CAST_TYPES:
             names = ", ".join(f"'{n}'" for n in CAST_TYPES)
-            yield f"{key}.{column}", f"found '{type_name}', expected one of {names}."
+            yield f"{key}.{column}", (f"found '{type_name}', expected one of {names}."
+                                      + did_you_mean(type_name, CAST_TYPES))
+
+
+def check_rename(rename: dict[str, str], key: str = "rename") -> Problems:
+    """Problems with an `{old: new}` rename mapping: two columns renamed to one name."""
+    targets: dict[str, str] = {}
+    for old, new in rename.items():
+        if new in targets:
+            yield f"{key}.{old}", (
+                f"renames to '{new}' like '{targets[new]}' does; expected distinct names.")
+        targets[new] = old
 
 
 @dataclass(kw_only=True)
@@ -79,6 +90,12 @@ class TaskConfig:
             seen.add(name)
         if self.text is not None and self.text == self.label:
             yield "label", f"found '{self.label}', the text column too; expected another column."
+        for i, column in enumerate(self.features or []):
+            if column == self.label:
+                yield f"features[{i}]", (f"found the label column '{column}'; expected data "
+                                         "columns only (the label is always published).")
+            elif column in (self.features or [])[:i]:
+                yield f"features[{i}]", f"found '{column}' twice; expected each column once."
 
 
 @dataclass(kw_only=True)
@@ -106,13 +123,7 @@ class SourceConfig:
                     f"found '{name}', expected a class of task.classes ({one_of(classes)})."
                     + did_you_mean(name, classes)
                 )
-        targets: dict[str, str] = {}
-        for old, new in self.rename.items():
-            if new in targets:
-                yield f"rename.{old}", (
-                    f"renames to '{new}' like '{targets[new]}' does; expected distinct names."
-                )
-            targets[new] = old
+        yield from check_rename(self.rename)
 
 
 @dataclass(kw_only=True)
@@ -145,7 +156,10 @@ class SplitConfig:
         total = sum(self.fractions.values())
         if self.fractions and not math.isclose(total, 1.0, abs_tol=1e-6):
             parts = " + ".join(f"{n} {f:g}" for n, f in self.fractions.items())
-            yield "fractions", f"found fractions summing to {total:g} ({parts}), expected 1."
+            yield "fractions", (
+                f"found fractions summing to {total:g} ({parts}), expected 1. A preset's splits "
+                "stay unless set to null (`validation: null`), or pick a preset: split=train_test."
+            )
 
 
 @dataclass(kw_only=True)

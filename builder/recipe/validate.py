@@ -18,6 +18,8 @@ from builder.recipe.registry import UnknownType
 from builder.recipe.schema import CheckContext, Recipe
 
 _INVALID = object()
+_BOOL_KEY_HINT = (" YAML reads an unquoted on, off, yes or no as true or false; quote such a key "
+                  "('on') or use the key the schema names.")
 
 
 def describe(value: Any) -> str:
@@ -28,6 +30,8 @@ def describe(value: Any) -> str:
         return "a list"
     if isinstance(value, str):
         return f"'{value}'" if len(value) < 60 else f"'{value[:57]}...'"
+    if value is None or isinstance(value, bool):  # as the YAML reads
+        return {None: "null", True: "true", False: "false"}[value]
     return repr(value)
 
 
@@ -46,7 +50,7 @@ def expected(tp: Any) -> str:
     if origin is list:
         return f"a list of {_plural(expected(args[0]))}"
     if origin is dict:
-        return f"a mapping of name -> {expected(args[1])}"
+        return f"a mapping of names to {_plural(expected(args[1]))}"
     if dataclasses.is_dataclass(tp):
         return "a mapping"
     return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(
@@ -163,7 +167,7 @@ class Converter:
                 self.fail(
                     f"{here}{name}",
                     f"is not a known key{where}; expected one of {one_of(fields)}."
-                    + did_you_mean(name, fields),
+                    + did_you_mean(name, fields) + _BOOL_KEY_HINT * isinstance(name, bool),
                 )
                 ok = False
         kwargs = {}

@@ -85,6 +85,25 @@ class FileSource(Source):
         raise NotImplementedError
 
 
+#: Columns the builder adds to every row; a source's own columns must not use these names.
+RESERVED_COLUMNS = ("_id", "_source")
+
+
+def check_column_names(columns: list[str], owner: str) -> None:
+    """Refuse a name used twice (after `rename`) and the names the builder reserves."""
+    seen: set[str] = set()
+    for column in columns:
+        if column in RESERVED_COLUMNS:
+            raise DataError(
+                f"{owner}: has a column '{column}', a name the builder gives every row; expected "
+                f"it renamed, e.g. `rename: {{{column}: original{column}}}`.")
+        if column in seen:
+            raise DataError(
+                f"{owner}: two columns are named '{column}' after `rename`; expected distinct "
+                f"names: rename the other '{column}' too, or pick another name.")
+        seen.add(column)
+
+
 def concat_tables(tables: list[pa.Table], error) -> pa.Table:
     """Concatenate tables whose columns may differ: missing columns become nulls."""
     import pyarrow as pa

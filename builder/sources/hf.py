@@ -33,6 +33,12 @@ class HfConfig(SourceConfig):
             )
 
 
+def _reason(error: BaseException) -> str:
+    """The error and its cause on one line (`datasets` wraps the useful part as the cause)."""
+    parts = [" ".join(str(e).split()).rstrip(".") for e in (error, error.__cause__) if e]
+    return ": ".join(p for p in parts if p) + "."
+
+
 def is_saved_to_disk(folder: Path) -> bool:
     """True for a folder written by `Dataset(Dict).save_to_disk`."""
     return (folder / "dataset_dict.json").is_file() or (folder / "state.json").is_file()
@@ -47,16 +53,17 @@ class HfSource(Source):
     def read(self):
         import datasets
 
+        datasets.disable_progress_bars()  # the build shows its own progress
         folder = self.config.folder(self.root)
         try:
             if is_saved_to_disk(folder):
                 loaded = datasets.load_from_disk(str(folder))
             else:
                 loaded = datasets.load_dataset(str(folder))
-        except (OSError, ValueError, FileNotFoundError, datasets.exceptions.DatasetNotFoundError) as error:
+        except (OSError, ValueError, datasets.exceptions.DatasetsError) as error:
             raise self.error(
-                f"cannot load {folder}: {' '.join(str(error).split())} Expected a dataset "
-                "folder written by `save_to_disk`, or parquet/CSV files `load_dataset` reads."
+                f"cannot load {folder}: {_reason(error)} Expected a dataset folder written by "
+                "`save_to_disk`, or parquet/CSV files `load_dataset` reads."
             ) from error
         splits = loaded if isinstance(loaded, datasets.DatasetDict) else {"train": loaded}
         wanted = self.config.splits or list(splits)

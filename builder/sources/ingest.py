@@ -7,11 +7,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from builder import artifacts
-from builder.columns import STRING, cast_series, require_columns, row_ids, table_to_pandas
+from builder.columns import (STRING, cast_series, repeat_string, require_columns, row_ids,
+                             table_to_pandas)
 from builder.errors import DataError
 from builder.fingerprints import read_inputs
 from builder.recipe.registry import SOURCES, TRANSFORMS
 from builder.recipe.schema import SourceConfig, TaskConfig
+from builder.sources.align import align_frames
+from builder.sources.base import check_column_names
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -26,6 +29,7 @@ def normalize(table: pa.Table, name: str, config: SourceConfig, task: TaskConfig
     owner = f"source '{name}'"
     require_columns(table.column_names, list(config.rename), owner)
     table = table.rename_columns([config.rename.get(c, c) for c in table.column_names])
+    check_column_names(table.column_names, owner)
     if config.columns is not None:
         require_columns(table.column_names, config.columns, owner)
         table = table.select(config.columns)
@@ -33,11 +37,12 @@ def normalize(table: pa.Table, name: str, config: SourceConfig, task: TaskConfig
     require_columns(frame, list(config.cast), owner)
     for column, type_name in config.cast.items():
         frame[column] = cast_series(frame[column], type_name, owner)
-    if config.label_map and task.label in frame.columns:
+    if config.label_map:
+        require_columns(frame, [task.label], f"{owner} (label_map)")
         labels = frame[task.label].astype(STRING)
         frame[task.label] = labels.replace(config.label_map).where(labels.notna(), None)
     ids = row_ids(frame, name, config.key, owner)
-    frame.insert(0, "_source", pd.Series(name, index=frame.index, dtype=STRING))
+    frame.insert(0, "_source", repeat_string(name, frame.index))
     frame.insert(0, "_id", ids)
     return frame
 
@@ -46,7 +51,7 @@ def read_sources(ctx: Context) -> tuple[pd.DataFrame, dict[str, Any]]:
     """All sources, normalised and concatenated, with per-source metrics."""
     fingerprints = read_inputs(ctx).get("sources", {})
     frames, metrics = [], {}
-    for name, config in ctx.recipe.sources.items():
+    for name, config in ctx.track(ctx.recipe.sources.items(), "sources"):
         source = SOURCES.get(config.type)(name, config, ctx.root)
         frame = normalize(source.read(), name, config, ctx.recipe.task)
         frames.append(frame)
@@ -59,6 +64,7 @@ def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate source frames; a column missing from one source is null there."""
     if len(frames) == 1:
         return frames[0]
+    frames = align_frames(frames)
     combined = pd.concat(frames, ignore_index=True, sort=False)
     for column in combined.columns:
         kinds = {str(f[column].dtype) for f in frames if column in f.columns}
@@ -73,7 +79,7 @@ def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def apply_transforms(df: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, list[dict]]:
     """Run the recipe's transforms in order, recording rows in and out of each."""
     steps = []
-    for name, config in ctx.recipe.transforms.items():
+    for name, config in ctx.track(ctx.recipe.transforms.items(), "transforms"):
         transform = TRANSFORMS.get(config.type)(name, config)
         rows_in = len(df)
         df = transform.apply(df)
@@ -81,10 +87,18 @@ def apply_transforms(df: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, list
     return df.reset_index(drop=True), steps
 
 
+def check_task_columns(df: pd.DataFrame, task: TaskConfig) -> None:
+    """The text and feature columns the task names must exist once the transforms ran."""
+    if task.text:
+        require_columns(df, [task.text], "task.text (after sources and transforms)")
+    require_columns(df, task.features or [], "task.features (after sources and transforms)")
+
+
 def run(ctx: Context) -> dict[str, Any]:
     """The ingest stage: sources -> transforms -> `ingested.parquet`."""
     df, sources = read_sources(ctx)
     df, steps = apply_transforms(df, ctx)
+    check_task_columns(df, ctx.recipe.task)
     metrics = {"sources": sources, "rows": len(df), "steps": steps,
                "columns": {c: str(t) for c, t in df.dtypes.items()}}
     artifacts.write_parquet(df, ctx.artifact(ARTIFACT))

@@ -22,6 +22,8 @@ class JsonlSource(FileSource):
             return self._read_with_pandas(path, first_error)
 
     def _read_with_pandas(self, path: Path, first_error: Exception):
+        """pandas reads columns whose values change type (1, then "two"); such a column becomes
+        strings, which a `cast:` can turn into the type wanted."""
         import pandas as pd
         import pyarrow as pa
 
@@ -29,4 +31,10 @@ class JsonlSource(FileSource):
             frame = pd.read_json(path, lines=True, dtype=False)
         except ValueError:
             raise first_error from None
-        return pa.Table.from_pandas(frame, preserve_index=False)
+        arrays = {}
+        for column in frame.columns:
+            try:
+                arrays[column] = pa.array(frame[column], from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                arrays[column] = pa.array(frame[column].astype("string"), from_pandas=True)
+        return pa.table(arrays)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-import pandas as pd
+from typing import TYPE_CHECKING, ClassVar
 
 from builder.recipe.schema import TransformConfig
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Columns every row carries; `select` keeps them and `drop` refuses them.
 INTERNAL_COLUMNS = ("_id", "_source")

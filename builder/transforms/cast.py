@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from builder.columns import cast_series, require_columns
+from builder.errors import require_columns
 from builder.recipe.registry import TRANSFORMS
 from builder.recipe.schema import CheckContext, Problems, TransformConfig, check_cast
 from builder.transforms.base import Transform
@@ -27,6 +27,8 @@ class Cast(Transform):
     Config = CastConfig
 
     def apply(self, df):
+        from builder.columns import cast_series
+
         require_columns(df, list(self.config.columns), self.owner)
         df = df.copy()
         for column, type_name in self.config.columns.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from builder.columns import require_columns
+from builder.errors import require_columns
 from builder.recipe.registry import TRANSFORMS
 from builder.recipe.schema import TransformConfig
 from builder.transforms.base import Transform, data_columns

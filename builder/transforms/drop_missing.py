@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-import pandas as pd
-
-from builder.columns import require_columns
+from builder.errors import require_columns
 from builder.recipe.registry import TRANSFORMS
 from builder.recipe.schema import TransformConfig
 from builder.transforms.base import Transform, data_columns
@@ -30,13 +28,17 @@ class DropMissing(Transform):
     Config = DropMissingConfig
 
     def apply(self, df):
+        import pandas as pd
+
         columns = self.config.columns or data_columns(df)
         require_columns(df, columns, self.owner)
         missing = pd.DataFrame({c: self._missing(df[c]) for c in columns}, index=df.index)
         drop = missing.any(axis=1) if self.config.how == "any" else missing.all(axis=1)
         return df[~drop]
 
-    def _missing(self, column: pd.Series) -> pd.Series:
+    def _missing(self, column):
+        import pandas as pd
+
         missing = column.isna()
         if self.config.blank_is_missing and isinstance(column.dtype, pd.StringDtype):
             missing |= column.str.strip().fillna("").eq("")

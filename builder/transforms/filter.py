@@ -6,14 +6,13 @@ import ast
 import re
 from dataclasses import dataclass
 
-import pandas as pd
-
-from builder.errors import DataError
+from builder.errors import DataError, did_you_mean
 from builder.recipe.registry import TRANSFORMS
 from builder.recipe.schema import CheckContext, Problems, TransformConfig
 from builder.transforms.base import Transform
 
 _BACKTICKED = re.compile(r"`[^`]*`")
+_UNDEFINED = re.compile(r"name '([^']+)' is not defined")
 
 
 def syntax_problem(expression: str) -> str | None:
@@ -23,7 +22,9 @@ def syntax_problem(expression: str) -> str | None:
     try:
         ast.parse(_BACKTICKED.sub("_column", expression), mode="eval")
     except SyntaxError as error:
-        return f"is not a valid expression ({error.msg} at column {error.offset})."
+        at_end = not error.offset or error.offset > len(expression)
+        where = "at the end" if at_end else f"at column {error.offset}"
+        return f"is not a valid expression ({error.msg} {where})."
     return None
 
 
@@ -36,7 +37,8 @@ class FilterConfig(TransformConfig):
     def check(self, ctx: CheckContext) -> Problems:
         problem = syntax_problem(self.query)
         if problem:
-            yield "query", f"found '{self.query}', which {problem} Expected a pandas query expression."
+            yield "query", (f"found '{self.query}', which {problem} Expected a pandas query "
+                            "expression.")
 
 
 @TRANSFORMS.register("filter")
@@ -46,8 +48,18 @@ class Filter(Transform):
     Config = FilterConfig
 
     def apply(self, df):
+        import pandas as pd
+
         try:
             keep = df.eval(self.config.query, engine="python")
+        except pd.errors.UndefinedVariableError as error:
+            name = _UNDEFINED.search(str(error))
+            columns = [str(c) for c in df.columns]
+            raise DataError(
+                f"{self.owner}: the query '{self.config.query}' names "
+                f"'{name.group(1) if name else error}', which is not a column; the table has "
+                f"{', '.join(columns)}." + (did_you_mean(name.group(1), columns) if name else "")
+            ) from error
         except Exception as error:  # pandas raises many kinds here: name, type and value errors
             raise DataError(
                 f"{self.owner}: the query '{self.config.query}' failed: "

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-import pyarrow.compute as pc
-
-from builder.columns import require_columns, string_series, to_arrow
+from builder.errors import require_columns
 from builder.recipe.registry import TRANSFORMS
 from builder.recipe.schema import TransformConfig
 from builder.transforms.base import Transform
@@ -32,6 +30,8 @@ class NormalizeText(Transform):
     Config = NormalizeTextConfig
 
     def apply(self, df):
+        from builder.columns import string_series, to_arrow
+
         require_columns(df, self.config.columns, self.owner)
         df = df.copy()
         for column in self.config.columns:
@@ -40,6 +40,8 @@ class NormalizeText(Transform):
         return df
 
     def normalize(self, text):
+        import pyarrow.compute as pc
+
         config = self.config
         if config.unicode:
             text = pc.utf8_normalize(text, form=config.unicode)

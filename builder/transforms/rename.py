@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from builder.columns import require_columns
+from builder.errors import DataError, require_columns
 from builder.recipe.registry import TRANSFORMS
-from builder.recipe.schema import CheckContext, Problems, TransformConfig
+from builder.recipe.schema import CheckContext, Problems, TransformConfig, check_rename
 from builder.transforms.base import INTERNAL_COLUMNS, Transform
 
 
@@ -20,6 +20,7 @@ class RenameConfig(TransformConfig):
         for old, new in self.columns.items():
             if old in INTERNAL_COLUMNS or new in INTERNAL_COLUMNS:
                 yield f"columns.{old}", f"renames a bookkeeping column; {INTERNAL_COLUMNS} stay."
+        yield from check_rename(self.columns, "columns")
 
 
 @TRANSFORMS.register("rename")
@@ -30,4 +31,10 @@ class Rename(Transform):
 
     def apply(self, df):
         require_columns(df, list(self.config.columns), self.owner)
+        kept = [c for c in df.columns if c not in self.config.columns]
+        for old, new in self.config.columns.items():
+            if new in kept:
+                raise DataError(
+                    f"{self.owner}: renaming '{old}' to '{new}' gives two columns named "
+                    f"'{new}'; expected a new name, or drop the existing '{new}' first.")
         return df.rename(columns=self.config.columns)

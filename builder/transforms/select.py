@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from builder.columns import require_columns
+from builder.errors import require_columns
 from builder.recipe.registry import TRANSFORMS
 from builder.recipe.schema import TransformConfig
 from builder.transforms.base import INTERNAL_COLUMNS, Transform

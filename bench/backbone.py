@@ -1,0 +1,223 @@
+"""Benchmark: the backbone against the fastest straightforward hand-written pipeline.
+
+Both sides do the same job on the same generated 1,000,000-row CSV (an id, a text, numeric and
+categorical columns, a label, ~5% duplicated rows): read, filter, dedup, split 80/10/10, write
+parquet per split and load it as Hugging Face datasets.
+
+- builder: a recipe run through the real stages (`builder.stages.build`, every artifact written
+  atomically, the `DatasetDict` saved, the Hub layout and card written).
+- by hand: pandas with the pyarrow engine, `drop_duplicates`, a seeded split column,
+  `to_parquet` per split, `Dataset.from_parquet`.
+
+Each side runs in its own subprocess, which imports pandas, pyarrow and datasets before its clock
+starts and reports its own wall time and peak RSS. Targets: time ratio <= 1.3, and the builder's
+peak memory above its post-import baseline <= 3x the parquet it publishes.
+
+    python bench/backbone.py [--rows N] [--repeat K]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "bench" / "results"
+SEED = 20260101
+CLASSES = ["neg", "neu", "pos"]
+FILTER = "rating >= 2"
+DEDUP = ["text", "category"]
+FRACTIONS = {"train": 0.8, "validation": 0.1, "test": 0.1}
+
+
+def generate_csv(path: Path, rows: int) -> None:
+    """A CSV with an id, ~12-word texts, numbers, categories, a label and repeated rows."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    rng = np.random.default_rng(SEED)
+    syllables = np.array(["ka", "lo", "mi", "ne", "ru", "sa", "te", "vo", "zu", "pe", "da", "gi"])
+    vocab = pa.array(["".join(rng.choice(syllables, size=rng.integers(1, 4)))
+                      for _ in range(5000)])
+    unique = rows - rows // 20
+    lengths = rng.integers(6, 18, size=unique)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    words = vocab.take(pa.array(rng.zipf(1.3, size=int(offsets[-1])) % len(vocab)))
+    text = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), words), " ")
+    table = pa.table({
+        "text": text,
+        "rating": rng.integers(1, 6, size=unique),
+        "price": np.round(rng.gamma(2.0, 20.0, size=unique), 2),
+        "category": pa.array(np.array([f"cat_{i:02d}" for i in range(12)])[
+            rng.integers(0, 12, size=unique)]),
+        "label": pa.array(np.array(CLASSES)[rng.integers(0, 3, size=unique)]),
+    })
+    repeats = rng.integers(0, unique, size=rows - unique)  # exact repeats of earlier rows
+    table = pa.concat_tables([table, table.take(pa.array(repeats))])
+    order = rng.permutation(rows)
+    table = table.take(pa.array(order)).combine_chunks()
+    table = table.add_column(0, "id", pa.array(np.arange(1, rows + 1)))
+    tmp = path.with_suffix(".tmp")
+    pcsv.write_csv(table, tmp)
+    os.replace(tmp, path)
+
+
+def recipe_text(csv: Path) -> str:
+    return textwrap.dedent(f"""\
+        defaults: [base, _self_]
+        name: bench
+        seed: {SEED}
+        task: {{type: text-classification, text: text, label: label, classes: {CLASSES}}}
+        sources:
+          rows: {{type: csv, path: "{csv}", key: [id]}}
+        transforms:
+          rated: {{type: filter, query: "{FILTER}"}}
+          dedup: {{type: dedup, columns: {DEDUP}}}
+        split:
+          fractions: {json.dumps(FRACTIONS)}
+          stratify: false
+        """)
+
+
+# --- the two sides, each run in a fresh subprocess (`python bench/backbone.py --side NAME`) ---
+
+def side_builder(csv: Path, work: Path) -> dict:
+    from builder import stages
+
+    shutil.copytree(REPO / "conf", work / "conf")
+    (work / "recipes").mkdir()
+    (work / "recipes" / "bench.yaml").write_text(recipe_text(csv))
+    ctx = stages.build("bench", work, progress=False)
+    shards = sorted((ctx.artifact("hub") / "data").glob("*.parquet"))
+    arrow = sorted(ctx.artifact("dataset").rglob("*.arrow"))
+    return {"rows": json.loads(ctx.artifact("metrics.json").read_text())["export"]["rows_per_split"],
+            "parquet_bytes": sum(p.stat().st_size for p in shards),
+            "arrow_bytes": sum(p.stat().st_size for p in arrow),
+            "stage_seconds": {k: round(v, 3) for k, v in ctx.timings.items()}}
+
+
+def side_hand(csv: Path, work: Path) -> dict:
+    import datasets
+    import numpy as np
+    import pandas as pd
+
+    df = pd.read_csv(csv, engine="pyarrow", dtype_backend="pyarrow")
+    df = df[df["rating"] >= 2]
+    df = df.drop_duplicates(subset=DEDUP)
+    rng = np.random.default_rng(SEED)
+    df["split"] = rng.choice(list(FRACTIONS), size=len(df), p=list(FRACTIONS.values()))
+    rows, size = {}, 0
+    for name in FRACTIONS:
+        part = df[df["split"] == name].drop(columns="split")
+        path = work / f"{name}.parquet"
+        part.to_parquet(path, index=False)
+        size += path.stat().st_size
+        dataset = datasets.Dataset.from_parquet(str(path), cache_dir=str(work / "cache"))
+        rows[name] = dataset.num_rows
+    return {"rows": rows, "parquet_bytes": size}
+
+
+def run_side(name: str, csv: Path) -> None:
+    """Import the common libraries, then time one side; print its figures as JSON."""
+    import resource
+    import time
+
+    import datasets  # noqa: F401
+    import pandas  # noqa: F401
+    import pyarrow  # noqa: F401
+
+    datasets.disable_progress_bars()
+    baseline = _rss_now()
+    work = Path(tempfile.mkdtemp(prefix=f"bench-{name}-", dir=RESULTS))
+    try:
+        cpu = _cpu_seconds()
+        started = time.perf_counter()
+        figures = (side_builder if name == "builder" else side_hand)(csv, work)
+        figures["seconds"] = time.perf_counter() - started
+        figures["cpu_seconds"] = _cpu_seconds() - cpu
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    figures["baseline_rss"] = baseline
+    figures["peak_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps(figures))
+
+
+def _cpu_seconds() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _rss_now() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def measure(name: str, csv: Path) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(REPO), HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
+    done = subprocess.run([sys.executable, __file__, "--side", name, "--csv", str(csv)],
+                          env=env, capture_output=True, text=True, cwd=REPO)
+    if done.returncode != 0:
+        raise SystemExit(f"{name} failed:\n{done.stdout}\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def mib(n: float) -> str:
+    return f"{n / 2**20:.0f} MiB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=2, help="runs per side; the best time counts")
+    parser.add_argument("--side", choices=["builder", "hand"], help=argparse.SUPPRESS)
+    parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.side:
+        run_side(args.side, args.csv.resolve())
+        return
+    csv = RESULTS / f"backbone-{args.rows}.csv"
+    if not csv.is_file():
+        print(f"generating {csv} ...", flush=True)
+        generate_csv(csv, args.rows)
+    print(f"input: {args.rows:,} rows, {mib(csv.stat().st_size)} of CSV")
+    runs: dict[str, list[dict]] = {"builder": [], "hand": []}
+    for _ in range(args.repeat):
+        for name in runs:  # alternate, so that both sides see the same machine load
+            runs[name].append(measure(name, csv))
+    best = {name: min(r, key=lambda f: f["seconds"]) for name, r in runs.items()}
+    for name, figures in best.items():
+        print(f"{name:8s} {figures['seconds']:6.2f} s, CPU {figures['cpu_seconds']:.2f} s (runs: "
+              f"{', '.join(format(r['seconds'], '.2f') for r in runs[name])})  "
+              f"peak RSS {mib(figures['peak_rss'])}, {mib(figures['peak_rss'] - figures['baseline_rss'])}"
+              f" above its post-import {mib(figures['baseline_rss'])}; "
+              f"parquet {mib(figures['parquet_bytes'])}; rows {figures['rows']}")
+    if "stage_seconds" in best["builder"]:
+        print(f"builder stages: {best['builder']['stage_seconds']}")
+    ratio = best["builder"]["seconds"] / best["hand"]["seconds"]
+    b = best["builder"]
+    memory = (b["peak_rss"] - b["baseline_rss"]) / b["parquet_bytes"]
+    print(f"time ratio builder/hand: {ratio:.2f} (target <= 1.3) "
+          f"{'ok' if ratio <= 1.3 else 'MISSED'}")
+    print(f"builder working memory / parquet output: {memory:.2f}x (target <= 3) "
+          f"{'ok' if memory <= 3 else 'MISSED'}; peak RSS / parquet: "
+          f"{b['peak_rss'] / b['parquet_bytes']:.2f}x")
+    h = best["hand"]
+    print(f"working memory: builder {(b['peak_rss'] - b['baseline_rss']) / b['arrow_bytes']:.2f}x "
+          f"the published data uncompressed ({mib(b['arrow_bytes'])} of arrow); builder/hand "
+          f"{(b['peak_rss'] - b['baseline_rss']) / (h['peak_rss'] - h['baseline_rss']):.2f}")
+
+
+if __name__ == "__main__":
+    main()

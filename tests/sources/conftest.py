@@ -1,0 +1,29 @@
+"""`ingest`: compose a one-off recipe around some sources and run the real ingest stage."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from builder import artifacts, stages
+
+
+@pytest.fixture
+def ingest(project):
+    """Call as `ingest(SOURCES_YAML, transforms=..., classes=...)` -> (frame, ingest metrics).
+
+    The recipe is a tabular task whose label column is `label`."""
+
+    def run(sources: str, transforms: str = "", classes: str = "[pos, neg]"):
+        text = ("defaults: [base, _self_]\nname: t\n"
+                f"task: {{type: tabular-classification, label: label, classes: {classes}}}\n"
+                "sources:\n" + textwrap.indent(textwrap.dedent(sources).strip(), "  ") + "\n")
+        if transforms:
+            text += "transforms:\n" + textwrap.indent(textwrap.dedent(transforms).strip(), "  ")
+        project.recipe("t", text + "\n")
+        ctx = stages.compose_stage("t", project.root)
+        metrics = stages.run_stage("ingest", ctx)
+        return artifacts.read_parquet(ctx.artifact("ingested.parquet")), metrics
+
+    return run

@@ -1,0 +1,86 @@
+"""`type: csv`: globs over several files, compression, options, real data, unreadable files."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import re
+from pathlib import Path
+
+import pytest
+
+from builder.errors import DataError
+from builder.sources.csv import CsvConfig, CsvSource
+from tests.conftest import REPO
+
+
+def read(path: str, root: Path, **options) -> dict:
+    config = CsvConfig(type="csv", path=path, **options)
+    return CsvSource("shop", config, root).read().to_pydict()
+
+
+def test_glob_reads_plain_and_compressed_files_in_name_order(project) -> None:
+    project.write("in/part-2.csv", "text,stars\nfine,3\n")
+    (project.root / "in/part-1.csv.gz").write_bytes(gzip.compress(b"text,stars\ngood,5\nbad,1\n"))
+    (project.root / "in/part-3.csv.bz2").write_bytes(bz2.compress(b"text,stars\nmeh,2\n"))
+    project.write("in/notes.txt", "not matched")
+    assert read("in/part-*.csv*", project.root) == {
+        "text": ["good", "bad", "fine", "meh"], "stars": [5, 1, 3, 2]}
+
+
+def test_recursive_glob(project) -> None:
+    project.write("in/2025/a.csv", "text\nx\n")
+    project.write("in/2026/01/b.csv", "text\ny\n")
+    assert read("in/**/*.csv", project.root) == {"text": ["x", "y"]}
+
+
+def test_delimiter_encoding_null_values_and_quoted_newlines(project) -> None:
+    (project.root / "shop.csv").write_bytes(
+        'text;stars;city\n"caf\xe9 was\nnice";NA;Köln\nok;4;\n'.encode("latin-1"))
+    assert read("shop.csv", project.root, delimiter=";", encoding="latin-1",
+                null_values=["NA", ""]) == {
+        "text": ["café was\nnice", "ok"], "stars": [None, 4], "city": ["Köln", None]}
+
+
+def test_columns_that_differ_between_files_are_aligned_with_nulls(project) -> None:
+    project.write("in/a.csv", "text,stars\ngood,5\n")
+    project.write("in/b.csv", "text,lang\nbon,fr\n")
+    assert read("in/*.csv", project.root) == {
+        "text": ["good", "bon"], "stars": [5, None], "lang": [None, "fr"]}
+
+
+def test_files_whose_types_cannot_be_combined_suggest_a_cast(project) -> None:
+    project.write("in/a.csv", "text,stars\ngood,5\n")
+    project.write("in/b.csv", "text,stars\nbon,cinq\n")
+    with pytest.raises(DataError, match=re.escape(
+            "source 'shop' (csv): the files' columns have types that cannot be combined")
+            + ".*expected the same type per column: add a `cast:` for it."):
+        read("in/*.csv", project.root)
+
+
+def test_unreadable_file_names_the_source_and_the_file(project) -> None:
+    project.write("in/a.csv", "text,stars\ngood,5\n")
+    project.write("in/b.csv", 'text,stars\n"unterminated,3\nx,y,z\n')
+    with pytest.raises(DataError, match=re.escape("source 'shop' (csv): cannot read ")
+                       + r"\S*in/b\.csv: CSV parse error: .*Expected a readable csv file\."):
+        read("in/*.csv", project.root)
+
+
+def test_corrupt_compressed_file(project) -> None:
+    (project.root / "shop.csv.gz").write_bytes(b"\x1f\x8b\x08\x00 not gzip at all")
+    with pytest.raises(DataError, match=r"source 'shop' \(csv\): cannot read \S*shop\.csv\.gz: "):
+        read("shop.csv.gz", project.root)
+
+
+def test_no_matching_file_at_read_time(project) -> None:
+    with pytest.raises(DataError, match=re.escape(
+            "source 'shop' (csv): no file matches 'in/*.csv'.")):
+        read("in/*.csv", project.root)
+
+
+def test_real_rotten_tomatoes_file(project) -> None:
+    table = read(str(REPO / "recipes/data/rotten_tomatoes.csv.bz2"), project.root)
+    assert list(table) == ["category", "filename", "text", "movie_name"]
+    assert len(table["text"]) == 5022
+    assert {c: table["category"].count(c) for c in ("fresh", "rotten", "plot")} == {
+        "fresh": 2455, "rotten": 2411, "plot": 156}

@@ -1,0 +1,80 @@
+"""Atomic writes, clean-up after killed writers, and the write-behind session of `builder build`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from builder import artifacts
+from builder.columns import STRING
+
+
+def dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_leftovers_of_dead_writers_are_removed_and_live_ones_kept(tmp_path: Path) -> None:
+    target = tmp_path / "split.parquet"
+    pid = dead_pid()
+    (tmp_path / f".split.parquet.{pid}.ab12.tmp").write_bytes(b"half")
+    (tmp_path / f".split.parquet.{pid}.cd34.tmp").mkdir()
+    (tmp_path / f".split.parquet.{pid}.cd34.tmp" / "part").write_bytes(b"x")
+    (tmp_path / f".split.parquet.{os.getpid()}.ef56.tmp").write_bytes(b"mine")
+    (tmp_path / f".other.parquet.{pid}.gh78.tmp").write_bytes(b"not this target")
+
+    artifacts.write_json({"a": 1}, target)
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f".other.parquet.{pid}.gh78.tmp", f".split.parquet.{os.getpid()}.ef56.tmp", "split.parquet"]
+
+
+def test_a_failed_block_leaves_the_previous_file_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "a.json"
+    artifacts.write_json({"v": 1}, target)
+    with pytest.raises(RuntimeError, match="boom"):
+        with artifacts.atomic_file(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("boom")
+    assert artifacts.read_json(target) == {"v": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
+def test_write_behind_serves_pending_artifacts_from_memory(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"_id": pd.Series(["a/1", "a/2"], dtype=STRING), "x": [1.5, None]})
+    release = threading.Event()
+    with artifacts.write_behind() as session:
+        session.write(tmp_path / "blocker", None, release.wait)  # holds the writer thread
+        artifacts.write_parquet(frame, tmp_path / "f.parquet")
+        artifacts.write_json({"rows": 2}, tmp_path / "m.json")
+        assert not (tmp_path / "f.parquet").exists()
+        pd.testing.assert_frame_equal(artifacts.read_parquet(tmp_path / "f.parquet"), frame)
+        assert artifacts.read_json(tmp_path / "m.json") == {"rows": 2}
+        release.set()
+    assert session.pending(tmp_path / "f.parquet") is None
+    pd.testing.assert_frame_equal(artifacts.read_parquet(tmp_path / "f.parquet"), frame)
+    assert artifacts.read_json(tmp_path / "m.json") == {"rows": 2}
+
+
+def test_write_behind_stops_at_the_first_failed_write(tmp_path: Path) -> None:
+    def fail() -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        with artifacts.write_behind() as session:
+            session.write(tmp_path / "first", None, fail)
+            session._futures[-1].exception()  # wait until it has failed
+            artifacts.write_json({"late": True}, tmp_path / "late.json")
+    assert not (tmp_path / "late.json").exists()
+
+    with pytest.raises(OSError, match="disk full"):
+        with artifacts.write_behind() as session:
+            session.write(tmp_path / "first", None, fail)
+    assert artifacts._session is None

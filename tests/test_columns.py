@@ -1,0 +1,102 @@
+"""Row ids (`_id`) from key columns or a content hash, and casts, on tiny literal frames."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from builder.columns import STRING, cast_series, row_ids
+from builder.errors import DataError
+from tests.conftest import REPO
+
+
+def reviews() -> pd.DataFrame:
+    return pd.DataFrame({"text": pd.Series(["good", "bad", "good"], dtype=STRING),
+                         "stars": [5, 1, 5]})
+
+
+def test_ids_from_key_columns() -> None:
+    df = pd.DataFrame({"shop": ["a", "a", "b"], "n": [1, 2, 1]})
+    assert row_ids(df[:2], "orders", ["n"], "o").tolist() == ["orders/1", "orders/2"]
+    assert row_ids(df, "orders", ["shop", "n"], "o").tolist() == [
+        "orders/a/1", "orders/a/2", "orders/b/1"]
+
+
+def test_duplicate_keys_are_an_error() -> None:
+    df = pd.DataFrame({"shop": ["a", "a", "b"], "n": [1, 2, 1]})
+    with pytest.raises(DataError, match=re.escape(
+            "source 'orders': key ['n'] is not unique: 1 repeated values, e.g. orders/1. "
+            "Expected one row per key: add columns to `key`, or leave `key` out")):
+        row_ids(df, "orders", ["n"], "source 'orders'")
+
+
+def test_missing_key_values_are_an_error() -> None:
+    df = pd.DataFrame({"n": [1.0, None]})
+    with pytest.raises(DataError, match=re.escape(
+            "source 'orders': key column 'n' has 1 missing values; expected a value in every "
+            "row.")):
+        row_ids(df, "orders", ["n"], "source 'orders'")
+
+
+def test_content_hash_ids_are_stable_literal_values() -> None:
+    assert row_ids(reviews(), "shop", None, "o").tolist() == [
+        "shop/1aafe8f5c2427b5f", "shop/75629a250a4fc4f9", "shop/1aafe8f5c2427b5f-1"]
+
+
+def test_content_hash_ids_are_the_same_in_a_new_process() -> None:
+    code = ("import pandas as pd; from builder.columns import row_ids, STRING; "
+            "df = pd.DataFrame({'text': pd.Series(['good', 'bad', 'good'], dtype=STRING), "
+            "'stars': [5, 1, 5]}); print(' '.join(row_ids(df, 'shop', None, 'o')))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                            text=True, check=True)
+    assert result.stdout.split() == row_ids(reviews(), "shop", None, "o").tolist()
+
+
+def test_content_hash_ignores_column_order_and_row_position() -> None:
+    df = reviews()
+    assert row_ids(df[["stars", "text"]], "shop", None, "o").tolist() == row_ids(
+        df, "shop", None, "o").tolist()
+    # a row keeps its id when other rows come before it
+    shifted = pd.concat([pd.DataFrame({"text": pd.Series(["new"], dtype=STRING), "stars": [3]}),
+                         df], ignore_index=True)
+    assert row_ids(shifted, "shop", None, "o")[1:].tolist() == row_ids(
+        df, "shop", None, "o").tolist()
+
+
+def test_duplicate_rows_get_distinct_ids_and_values_matter() -> None:
+    ids = row_ids(reviews(), "shop", None, "o")
+    assert ids.is_unique
+    changed = reviews().assign(stars=[4, 1, 5])
+    assert row_ids(changed, "shop", None, "o").tolist()[1:] == [
+        "shop/75629a250a4fc4f9", "shop/1aafe8f5c2427b5f"]
+
+
+@pytest.mark.parametrize("type_name, values, expected", [
+    ("int", ["1", "2", None], [1, 2, None]),
+    ("float", ["1.5", "2", None], [1.5, 2.0, None]),
+    ("bool", ["yes", "False", "1"], [True, False, True]),
+    ("string", [1, None, 3], ["1", None, "3"]),
+    ("category", ["a", "b", "a"], ["a", "b", "a"]),
+    ("datetime", ["2026-01-02", "2026-03-04 05:06", None],
+     [pd.Timestamp("2026-01-02"), pd.Timestamp("2026-03-04 05:06"), None]),
+])
+def test_casts(type_name, values, expected) -> None:
+    cast = cast_series(pd.Series(values, name="c", dtype=object), type_name, "t")
+    assert cast.astype(object).where(cast.notna(), None).tolist() == expected
+
+
+def test_a_date_that_does_not_parse_is_one_line() -> None:
+    with pytest.raises(DataError, match=r"^transform 't': cannot cast column 'c' to datetime: "
+                       r"[^\n]*position 1[^\n]*$"):
+        cast_series(pd.Series(["2026-01-02", "someday"], name="c"), "datetime", "transform 't'")
+
+
+def test_a_value_that_does_not_cast_names_the_column() -> None:
+    with pytest.raises(DataError, match=re.escape(
+            "transform 't': cannot cast column 'c' to bool: found 'maybe', expected true/false, "
+            "yes/no or 1/0")):
+        cast_series(pd.Series(["yes", "maybe"], name="c"), "bool", "transform 't'")

@@ -31,6 +31,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/backbone.py
+	$(BIN)/python bench/synthetic.py
 
 clean:
 	rm -rf data/*/ .dvc/cache .dvc/tmp

@@ -83,7 +83,11 @@ class Augmenter:
         self._metadata: Any = None
 
     def log(self, message: str) -> None:
-        if self.ctx.progress:
+        """A line above the progress bars of `builder build`, or on a terminal's stderr."""
+        display = getattr(self.ctx, "display", None)
+        if display is not None:
+            display.bars.console.print(f"augment: {message}")
+        elif self.ctx.progress and sys.stderr.isatty():
             print(f"augment: {message}", file=sys.stderr)
 
     def seed(self, *names: str) -> int:

@@ -100,10 +100,14 @@ class Augmenter:
         return {c: int(counts.get(c, 0)) for c in self.task.classes}
 
     def profile(self) -> TableProfile:
-        kinds = [column_kind(self.train[c]) for c in self.features if c != self.task.text]
+        columns = [c for c in self.features if c != self.task.text]
+        kinds = {c: column_kind(self.train[c]) for c in columns}
+        numbers = [c for c, kind in kinds.items() if kind != "categorical"]
         generator = self.synthetic.generator_config
-        return TableProfile(numeric=sum(k != "categorical" for k in kinds),
-                            categorical=sum(k == "categorical" for k in kinds),
+        return TableProfile(numeric=len(numbers),
+                            categorical=len(kinds) - len(numbers),
+                            missing_numbers=bool(numbers) and bool(
+                                self.train[numbers].isna().any().any()),
                             text_column=self.task.text if self.task.type == "text-classification"
                             else None,
                             generator=generator.type if generator else None,

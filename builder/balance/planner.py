@@ -36,11 +36,13 @@ class TableProfile:
     text_column: str | None = None
     generator: str | None = None
     k_neighbors: int = 5
+    missing_numbers: bool = False
 
     @property
     def smote_variant(self) -> str:
-        """SMOTE for numeric columns, SMOTEN for categorical ones, SMOTENC for a mix."""
-        if self.numeric and self.categorical:
+        """SMOTE for numeric columns, SMOTEN for categorical ones, SMOTENC for a mix (missing
+        numbers count as a mix: their missingness becomes a categorical flag)."""
+        if self.numeric and (self.categorical or self.missing_numbers):
             return "SMOTENC"
         return "SMOTE" if self.numeric else "SMOTEN"
 

@@ -56,8 +56,10 @@ def conform(new: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
             continue
         dtype = like[column].dtype
         if isinstance(dtype, pd.CategoricalDtype):
-            out[column] = pd.Categorical(values.astype(object).where(values.notna(), None),
-                                         categories=dtype.categories)
+            # Values the real rows lack (SDV's fakes of a PII column) become new categories.
+            plain = values.astype(object).where(values.notna(), None)
+            extra = pd.Index(plain.dropna().unique()).difference(dtype.categories)
+            out[column] = pd.Categorical(plain, categories=dtype.categories.append(extra))
         elif pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_integer_dtype(values):
             numbers = pd.to_numeric(values).round()
             out[column] = numbers.astype(dtype if not numbers.isna().any() else "Int64")
@@ -125,7 +127,12 @@ def concat_rows(frames: list[pd.DataFrame], like: pd.DataFrame) -> pd.DataFrame:
         dtype = like[column].dtype
         if combined[column].dtype != dtype:
             if isinstance(dtype, pd.CategoricalDtype):
-                combined[column] = pd.Categorical(combined[column], categories=dtype.categories)
+                categories = dtype.categories
+                for frame in frames:
+                    if isinstance(frame[column].dtype, pd.CategoricalDtype):
+                        extra = frame[column].cat.categories.difference(categories)
+                        categories = categories.append(extra)
+                combined[column] = pd.Categorical(combined[column], categories=categories)
             elif all(f[column].dtype == dtype for f in frames):
                 combined[column] = combined[column].astype(dtype)
     return combined

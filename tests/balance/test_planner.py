@@ -40,6 +40,8 @@ def test_smote_variant_follows_column_kinds() -> None:
     assert TableProfile(numeric=3, categorical=0).smote_variant == "SMOTE"
     assert TableProfile(numeric=3, categorical=2).smote_variant == "SMOTENC"
     assert TableProfile(numeric=0, categorical=2).smote_variant == "SMOTEN"
+    # missing numbers get a categorical flag each, so SMOTENC
+    assert TableProfile(numeric=3, categorical=0, missing_numbers=True).smote_variant == "SMOTENC"
 
 
 def test_plan_mixes_recipe_and_auto_choices() -> None:

@@ -42,6 +42,19 @@ def test_conform_rounds_integers_and_restores_categories() -> None:
     assert out["flag"].tolist() == [True, False] and out["flag"].dtype == bool
 
 
+def test_new_categories_are_kept() -> None:
+    # e.g. SDV's fake values of a PII column the recipe cast to category
+    fake = pd.DataFrame({"home": ["castle", "own", None]})
+    out = conform(fake, like())
+    assert out["home"].tolist()[:2] == ["castle", "own"] and out["home"].isna().tolist()[2]
+    combined = concat_rows([like(), assemble(fake.assign(x=1, flag=True), like(), label="y",
+                                             classes=["a"] * 3, origin="synthetic",
+                                             ids=sequence_ids("s", 3), source="synthetic",
+                                             split="train")], like())
+    assert list(combined["home"].cat.categories) == ["own", "rent", "castle"]
+    assert combined["home"].tolist()[:3] == ["rent", "own", "castle"]
+
+
 def test_assemble_gives_generated_rows_the_table_shape() -> None:
     rows = assemble(pd.DataFrame({"x": [3.0], "home": ["own"], "flag": [True]}), like(), label="y",
                     classes=["b"], origin="smote", ids=sequence_ids("smote/b", 1), source="smote",

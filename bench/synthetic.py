@@ -81,25 +81,34 @@ def flywheel_models(kind: str, epochs: int, cache: Path):
     from builder.synthetic.config import GENERATORS
     from builder.synthetic.models import Models
 
-    config = GENERATORS.get(kind).Config(type=kind, **{k: v for k, v in options(kind, epochs).items()
-                                                       if k != "enable_gpu"})
+    chosen = {k: v for k, v in options(kind, epochs).items() if k != "enable_gpu"}
+    config = GENERATORS.get(kind).Config(type=kind, **chosen)
     return Models(GENERATORS.get(kind)(config), [], cache)
+
+
+def sdv_fit(train, kind: str, epochs: int, label: str):
+    """SDV called directly: detect the metadata (the label categorical), fit a synthesizer."""
+    from sdv.metadata import Metadata
+
+    from builder.synthetic.models import quiet, seed_everything
+
+    with quiet():
+        metadata = Metadata.detect_from_dataframes({"table": train})
+        metadata.update_column(column_name=label, sdtype="categorical", table_name="table")
+        synthesizer = sdv_class(kind)(metadata, **options(kind, epochs))
+        seed_everything(SEED, kind != "gaussian_copula")
+        synthesizer.fit({"table": train})
+    return synthesizer
 
 
 def overhead(train, kind: str, epochs: int, rows: int, repeat: int, label: str = LABEL) -> dict:
     """Fit on the whole train table and sample `rows` rows: Flywheel against SDV."""
     from builder.synthetic import metadata as meta
-    from builder.synthetic.models import quiet, sample, seed_everything
+    from builder.synthetic.models import quiet, sample
 
     def direct():
-        from sdv.metadata import Metadata
-
+        synthesizer = sdv_fit(train, kind, epochs, label)
         with quiet():
-            metadata = Metadata.detect_from_dataframes({"table": train})
-            metadata.update_column(column_name=label, sdtype="categorical", table_name="table")
-            synthesizer = sdv_class(kind)(metadata, **options(kind, epochs))
-            seed_everything(SEED, kind != "gaussian_copula")
-            synthesizer.fit({"table": train})
             return synthesizer.sample(rows)["table"]
 
     def ours():
@@ -119,7 +128,8 @@ def overhead(train, kind: str, epochs: int, rows: int, repeat: int, label: str =
         results["flywheel"].append(clock(ours))
     summary = {}
     for side, runs in results.items():
-        summary[side] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))
+        summary[side] = (statistics.median(r[0] for r in runs),
+                         statistics.median(r[1] for r in runs))
     return summary
 
 
@@ -130,19 +140,13 @@ def rare_class(train, kind: str, epochs: int, rows: int, repeat: int) -> dict:
     from sdv.sampling import Condition
 
     from builder.synthetic import metadata as meta
-    from builder.synthetic.models import quiet, sample, seed_everything
+    from builder.synthetic.models import quiet, sample
 
     real_rare = train[train[LABEL] == RARE].drop(columns=LABEL).reset_index(drop=True)
     result: dict = {"rows": rows, "class_rows": len(real_rare)}
 
     def fit_joint():
-        with quiet():
-            metadata = Metadata.detect_from_dataframes({"table": train})
-            metadata.update_column(column_name=LABEL, sdtype="categorical", table_name="table")
-            synthesizer = sdv_class(kind)(metadata, **options(kind, epochs))
-            seed_everything(SEED, kind != "gaussian_copula")
-            synthesizer.fit({"table": train})
-        return synthesizer
+        return sdv_fit(train, kind, epochs, LABEL)
 
     def conditional(synthesizer):
         with quiet():
@@ -163,8 +167,8 @@ def rare_class(train, kind: str, epochs: int, rows: int, repeat: int) -> dict:
         return flywheel_models(kind, epochs, cache).fit(RARE, real_rare, metadata, SEED)
 
     try:
-        fit_joint_wall, fit_joint_cpu, joint = median_times(fit_joint, 1 if kind != "gaussian_copula"
-                                                            else repeat)
+        once = 1 if kind != "gaussian_copula" else repeat
+        fit_joint_wall, fit_joint_cpu, joint = median_times(fit_joint, once)
         cond_wall, cond_cpu, cond_rows = median_times(
             lambda: conditional(joint), repeat if kind == "gaussian_copula" else 1)
         fit_class_wall, fit_class_cpu, model = median_times(fit_class, repeat)
@@ -302,9 +306,9 @@ def main() -> None:
             if isinstance(quality, str):
                 print(f"     {side:8s} rows: none ({quality})")
             else:
-                print(f"     {side:8s} rows: {r[f'{side}_rows_made']}, quality {quality:.3f} against "
-                      f"the real '{RARE}' rows, mean balance {r[f'{side}_mean_balance']:.0f} "
-                      f"(real {r['real_mean_balance']:.0f})")
+                print(f"     {side:8s} rows: {r[f'{side}_rows_made']}, quality {quality:.3f} "
+                      f"against the real '{RARE}' rows, mean balance "
+                      f"{r[f'{side}_mean_balance']:.0f} (real {r['real_mean_balance']:.0f})")
 
     print("\n3. Efficacy on the real test split (HistGradientBoosting, balanced accuracy / F1 of "
           f"'{RARE}'), augment stage per balancing variant")
@@ -315,8 +319,9 @@ def main() -> None:
           f"{raw['balanced_accuracy']:.4f}, F1 {raw['minority_f1']:.4f}")
     for variant, (result, counts, wall) in results.items():
         built = result["built"]
-        print(f"   {variant:24s} train {counts}: balanced accuracy {built['balanced_accuracy']:.4f}, "
-              f"F1 {built['minority_f1']:.4f}  (build {wall:.1f} s)")
+        print(f"   {variant:24s} train {counts}: balanced accuracy "
+              f"{built['balanced_accuracy']:.4f}, F1 {built['minority_f1']:.4f}  "
+              f"(build {wall:.1f} s)")
 
 
 if __name__ == "__main__":

@@ -188,8 +188,8 @@ class Augmenter:
                     rows, variant = samplers.smote(
                         self.train[self.features], labels, plan.name, plan.change,
                         self.balance.k_neighbors, self.seed("smote", plan.name))
-                    built.added.append(self.generated(rows, plan.name, "smote",
-                                                      sequence_ids(f"smote/{plan.name}", len(rows))))
+                    ids = sequence_ids(f"smote/{plan.name}", len(rows))
+                    built.added.append(self.generated(rows, plan.name, "smote", ids))
                     built.methods[plan.name] = variant
                 elif plan.strategy == "synthetic":
                     requests.append(("balance", plan.name, plan.change))
@@ -200,7 +200,7 @@ class Augmenter:
         return built
 
     def duplicates(self, positions: np.ndarray) -> pd.DataFrame:
-        """Copies of train rows, each with `_id` `<id>+<n>` (its n-th copy) and origin oversampled."""
+        """Copies of train rows, `_id` `<id>+<n>` for the n-th copy, origin `oversampled`."""
         rows = self.train.iloc[positions].reset_index(drop=True)
         occurrence = rows.groupby("_id", sort=False).cumcount() + 1
         rows["_id"] = (rows["_id"].astype(str) + "+" + occurrence.astype(str)).astype(STRING)

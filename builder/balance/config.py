@@ -6,7 +6,7 @@ balance:
   # target: {counts: {bad: 2000}}       # exact rows for the listed classes; others keep theirs
   # target: {ratios: {good: 0.6, bad: 0.4}, total: 4000}
   # target: {min_per_class: 500, max_ratio: 2}
-  strategy: auto                        # or one strategy for all, or {bad: smote, good: undersample}
+  strategy: auto                        # or one for all, or {bad: smote, good: undersample}
 ```
 
 Nothing here reads data: every check below runs in `builder validate`.
@@ -75,7 +75,8 @@ class TargetConfig:
         if self.ratios:
             yield from self._check_ratios(classes)
         if self.min_per_class is not None and self.min_per_class < 1:
-            yield "min_per_class", f"found {self.min_per_class}, expected a positive number of rows."
+            yield "min_per_class", (f"found {self.min_per_class}, expected a positive number "
+                                    "of rows.")
         if self.max_ratio is not None and self.max_ratio < 1:
             yield "max_ratio", (f"found {self.max_ratio:g}, expected at least 1 (the largest "
                                 "class's count over the smallest's).")
@@ -152,7 +153,8 @@ class BalanceConfig:
         for suffix, value in strategies.items():
             if value not in STRATEGIES:
                 yield f"strategy{suffix}", (f"found '{value}', expected one of "
-                                            f"{one_of(STRATEGIES)}.{did_you_mean(value, STRATEGIES)}")
+                                            f"{one_of(STRATEGIES)}."
+                                            + did_you_mean(value, STRATEGIES))
         used = set(strategies.values())
         if self.target is None and used - {"auto"}:
             yield "strategy", "is set but balance.target is not; expected a target to reach."

@@ -75,8 +75,8 @@ def plan_classes(before: dict[str, int], targets: dict[str, int], requested: dic
             chosen, reason = choose(count, target, profile)
             plans.append(ClassPlan(name, count, target, chosen, reason, "auto"))
         else:
-            reason = check_requested(name, count, target, strategy, keys.get(name, "balance.strategy"),
-                                     profile)
+            key = keys.get(name, "balance.strategy")
+            reason = check_requested(name, count, target, strategy, key, profile)
             plans.append(ClassPlan(name, count, target, strategy, reason, "recipe"))
     return plans
 
@@ -96,9 +96,9 @@ def choose(count: int, target: int, profile: TableProfile) -> tuple[str, str]:
         return "oversample", (f"only {count} rows, fewer than the {needed} SMOTE needs "
                               f"(k_neighbors {profile.k_neighbors} + 1), so rows are duplicated")
     if profile.generator and count >= MIN_MODEL_ROWS and growth > SYNTHETIC_GROWTH:
-        return "synthetic", (f"needs {growth:.1f}x its {count} rows; SMOTE would stack them between "
-                             f"the same few neighbours, so a {profile.generator} model of the class "
-                             "generates them")
+        return "synthetic", (f"needs {growth:.1f}x its {count} rows; SMOTE would stack them "
+                             f"between the same few neighbours, so a {profile.generator} model of "
+                             "the class generates them")
     variant = profile.smote_variant
     why = "no generator is configured" if not profile.generator else (
         f"growth {growth:.1f}x is within {SYNTHETIC_GROWTH:g}x")
@@ -122,7 +122,8 @@ def check_requested(name: str, count: int, target: int, strategy: str, key: str,
                             "oversample, smote, synthetic or auto.")
         return f"the recipe asks for random under-sampling to {target} rows"
     if target < count:
-        raise DataError(f"{where}, but '{strategy}' can only add rows. Expected undersample or auto.")
+        raise DataError(f"{where}, but '{strategy}' can only add rows. Expected undersample or "
+                        "auto.")
     if strategy == "smote" and count < 2:
         raise DataError(f"{where}, but SMOTE interpolates between two rows of a class and there "
                         f"{'is' if count == 1 else 'are'} {count}. Expected oversample.")

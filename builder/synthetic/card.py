@@ -15,6 +15,10 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _share(value: float | None) -> str:
+    return "n/a (no holdout split)" if value is None else f"{value:.2%}"
+
+
 def section_synthetic(composed: Any, metrics: dict) -> str:
     """The generator, what it made, its metadata corrections, PII handling and canaries."""
     augment = metrics.get("augment") or {}
@@ -36,13 +40,16 @@ def section_synthetic(composed: Any, metrics: dict) -> str:
         lines.append("\n" + _release_table(metrics))
     models = synthetic.get("models") or {}
     if models:
-        lines.append("\nModels, fitted on real train rows (plus canary rows, see below):\n\n"
+        planted = any(m["canary_rows"] for m in models.values())
+        lines.append("\nModels, fitted on real train rows"
+                     + (" (plus canary rows, see below)" if planted else "") + ":\n\n"
                      + _table(["model", "fitted on rows", "canary rows"],
                                    [[n, m["rows"], m["canary_rows"]] for n, m in models.items()]))
     requests = synthetic.get("requests") or {}
     rows = [[purpose, name, n] for purpose, names in requests.items() for name, n in names.items()]
     if rows:
-        lines.append("\nRows generated:\n\n" + _table(["purpose", "class or scenario", "rows"], rows))
+        lines.append("\nRows generated:\n\n"
+                     + _table(["purpose", "class or scenario", "rows"], rows))
     constraints = synthetic.get("constraints") or {}
     if constraints:
         lines.append("\nConstraints: " + "; ".join(
@@ -90,14 +97,14 @@ def section_evaluation(composed: Any, metrics: dict) -> str:
     if origins:
         parts.append(
             "Privacy (distance to closest real train record, SDMetrics' distance; the baseline is "
-            "real holdout rows, which no generator saw; a ratio near or above 1 means generated rows "
-            "are no closer to train rows than new real rows are):\n\n" + _table(
+            "real holdout rows, which no generator saw; a ratio near or above 1 means generated "
+            "rows are no closer to train rows than new real rows are):\n\n" + _table(
                 ["rows", "median DCR", "holdout median DCR", "DCR ratio", "exact copies"],
                 [[o, _fmt(p["dcr_median"]), _fmt(p["holdout_dcr_median"]), _fmt(p["dcr_ratio"]),
                   f"{p['exact_copies']:.2%} ({p['exact_copy_rows']} rows)"]
                  for o, p in origins.items()])
-            + f"\n\nReal holdout rows equal to a train row: "
-              f"{_fmt(privacy.get('holdout_exact_copies'))}.")
+            + "\n\nReal holdout rows equal to a train row (the baseline for exact copies): "
+            + _share(privacy.get("holdout_exact_copies")) + ".")
     if efficacy:
         minority = efficacy["minority_class"]
         rows = [[name, e["train_rows"], _fmt(e["balanced_accuracy"]), _fmt(e["minority_f1"])]

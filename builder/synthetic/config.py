@@ -154,9 +154,9 @@ class SyntheticConfig:
                                 "text of a text-classification task; expected null.")
         yield from self._check_mode(ctx)
         if self.pii == "drop" and self.mode != "release":
-            yield "pii", ("is 'drop', which needs mode: release (in augment and scenarios modes real "
-                          "rows keep their columns and synthetic rows get fake PII); expected "
-                          "replace or mode: release.")
+            yield "pii", ("is 'drop', which needs mode: release (in augment and scenarios modes "
+                          "real rows keep their columns and synthetic rows get fake PII); "
+                          "expected replace or mode: release.")
         for name, value in self.gates.items():
             upper = None if name in ("min_dcr_ratio", "min_efficacy_ratio") else 1
             if value < 0 or (upper is not None and value > upper):
@@ -173,7 +173,8 @@ class SyntheticConfig:
             needing = {"mode": True, **needing}
         for key, present in needing.items():
             if present:
-                yield key, "needs synthetic.generator, which is not set; expected e.g. gaussian_copula."
+                yield key, ("needs synthetic.generator, which is not set; expected e.g. "
+                            "gaussian_copula.")
 
     def _check_mode(self, ctx: CheckContext) -> Problems:
         label = ctx.recipe.task.label

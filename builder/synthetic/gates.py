@@ -76,7 +76,8 @@ def enforce(records: list[dict], quality: dict | None, privacy: dict | None,
                   and privacy is not None]
     messages = [explain(r, quality, privacy, efficacy) for r in failed]
     messages += ["synthetic.min_dcr_ratio: cannot be checked: the DCR ratio needs real holdout "
-                 "rows (a split besides train) whose distances are not all zero." for _ in unmeasured]
+                 "rows (a split besides train) whose distances are not all zero."
+                 for _ in unmeasured]
     if messages:
         raise GateError("the build fails its synthetic-data gates:\n" +
                         "\n".join(f"- {m}" for m in messages))

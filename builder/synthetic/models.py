@@ -192,8 +192,8 @@ def sample(synthesizer: Any, rows: int, seed: int, conditions: dict[str, Any] | 
             raise DataError(f"{owner}: SDV could not sample {rows} rows with {shown}: "
                             f"{' '.join(str(error).split())}") from error
     if len(out) < rows:
-        raise DataError(f"{owner}: SDV's conditional sampling found {len(out)} of {rows} rows with "
-                        f"{shown} (it rejects samples that miss the condition). Expected a condition "
-                        "the model produces often enough; sampling: per_class fits a model per "
-                        "class instead.")
+        raise DataError(f"{owner}: SDV's conditional sampling found {len(out)} of {rows} rows "
+                        f"with {shown} (it rejects samples that miss the condition). Expected a "
+                        "condition the model produces often enough; sampling: per_class fits a "
+                        "model per class instead.")
     return out

@@ -45,7 +45,8 @@ def encode(frames: list[pd.DataFrame], columns: list[str], kinds: dict[str, str]
     code_columns: list[list[np.ndarray]] = [[] for _ in frames]
     for column in categorical:
         joined = pd.concat([f[column].astype(object) for f in frames], ignore_index=True)
-        codes, _ = pd.factorize(joined.astype(str).where(joined.notna(), None), use_na_sentinel=True)
+        text = joined.astype(str).where(joined.notna(), None)
+        codes, _ = pd.factorize(text, use_na_sentinel=True)
         start = 0
         for i, f in enumerate(frames):
             code_columns[i].append(codes[start:start + len(f)])

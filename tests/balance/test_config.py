@@ -2,31 +2,10 @@
 
 from __future__ import annotations
 
-import textwrap
 
-import pytest
-
-from builder.errors import RecipeErrors
 from builder.recipe.compose import load
-
-HEAD = """\
-defaults: [base, _self_]
-name: t
-task: {type: tabular-classification, label: Status, classes: [good, bad]}
-sources: {s: {type: csv, path: data.csv}}
-"""
-
-
-def recipe(project, body: str) -> None:
-    project.write("data.csv", "Status,x\ngood,1\n")
-    project.recipe("t", HEAD + textwrap.dedent(body))
-
-
-def problems(project, body: str) -> str:
-    recipe(project, body)
-    with pytest.raises(RecipeErrors) as caught:
-        load("t", project.root)
-    return str(caught.value)
+from tests.recipe_text import tabular_problems as problems
+from tests.recipe_text import write_tabular as recipe
 
 
 def test_valid_targets_and_strategies_load(project) -> None:

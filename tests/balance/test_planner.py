@@ -52,8 +52,8 @@ def test_plan_mixes_recipe_and_auto_choices() -> None:
 
 
 @pytest.mark.parametrize(("strategy", "before", "target", "message"), [
-    ("undersample", 10, 20, r"balance\.strategy\.bad: class 'bad' has 10 train rows and a target of "
-                            r"20, but 'undersample' can only remove rows"),
+    ("undersample", 10, 20, r"balance\.strategy\.bad: class 'bad' has 10 train rows and a "
+                            r"target of 20, but 'undersample' can only remove rows"),
     ("smote", 30, 20, r"but 'smote' can only add rows. Expected undersample or auto"),
     ("keep", 30, 20, r"but 'keep' leaves it at 30. Expected a strategy that removes rows"),
     ("smote", 1, 20, r"SMOTE interpolates between two rows of a class and there is 1"),

@@ -18,7 +18,8 @@ def test_balanced_raises_every_class_to_the_largest() -> None:
 def test_balanced_with_a_total_splits_it_evenly() -> None:
     assert resolve(TargetConfig(balanced=True, total=900), BEFORE) == {
         "good": 300, "bad": 300, "rare": 300}
-    assert resolve(TargetConfig(balanced=True, total=10), BEFORE) == {"good": 4, "bad": 3, "rare": 3}
+    assert resolve(TargetConfig(balanced=True, total=10), BEFORE) == {
+        "good": 4, "bad": 3, "rare": 3}
 
 
 def test_counts_set_listed_classes_and_keep_the_others() -> None:
@@ -38,15 +39,17 @@ def test_ratios_with_total_use_largest_remainders() -> None:
 
 
 def test_min_per_class_and_max_ratio_only_raise() -> None:
-    assert resolve(TargetConfig(min_per_class=100), BEFORE) == {"good": 700, "bad": 250, "rare": 100}
+    assert resolve(TargetConfig(min_per_class=100), BEFORE) == {
+        "good": 700, "bad": 250, "rare": 100}
     assert resolve(TargetConfig(max_ratio=2), BEFORE) == {"good": 700, "bad": 350, "rare": 350}
     assert resolve(TargetConfig(min_per_class=800, max_ratio=2), BEFORE) == {
         "good": 800, "bad": 800, "rare": 800}
 
 
 def test_a_class_without_train_rows_cannot_be_grown() -> None:
-    with pytest.raises(DataError, match=r"balance\.target\.counts\.rare: class 'rare' has no row in "
-                                        r"the train split, so no sampler or model can make the 30"):
+    with pytest.raises(DataError, match=r"balance\.target\.counts\.rare: class 'rare' has no row "
+                                        r"in the train split, so no sampler or model can make "
+                                        r"the 30"):
         resolve(TargetConfig(counts={"rare": 30}), {"good": 10, "rare": 0})
     with pytest.raises(DataError, match=r"balance\.target\.balanced: class 'rare' has no row"):
         resolve(TargetConfig(balanced=True), {"good": 10, "rare": 0})

@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
 from builder.errors import RecipeErrors
 from builder.recipe.compose import load
-
-HEAD = """\
-defaults: [base, _self_]
-name: t
-task: {type: tabular-classification, label: Status, classes: [good, bad]}
-sources: {s: {type: csv, path: data.csv}}
-"""
-
-
-def recipe(project, body: str) -> None:
-    project.write("data.csv", "Status,x\ngood,1\n")
-    project.recipe("t", HEAD + textwrap.dedent(body))
-
-
-def problems(project, body: str) -> str:
-    recipe(project, body)
-    with pytest.raises(RecipeErrors) as caught:
-        load("t", project.root)
-    return str(caught.value)
+from tests.recipe_text import tabular_problems as problems
+from tests.recipe_text import write_tabular as recipe
 
 
 def test_a_full_section_loads(project) -> None:
@@ -68,7 +49,8 @@ def test_unknown_generator_and_constraint_types(project) -> None:
           generator: {type: ctgan, batch_size: 105, epochs: 0}
           rows: 5
     """)
-    assert "synthetic.generator.batch_size: found 105, expected an even number of at least 2." in text
+    assert ("synthetic.generator.batch_size: found 105, expected an even number of at least 2."
+            in text)
     assert "synthetic.generator.epochs: found 0, expected a positive number." in text
 
 
@@ -117,7 +99,8 @@ def test_columns_constraints_gates_and_scenarios(project) -> None:
     assert "synthetic.constraints.same.high: names the column 'a' twice" in text
     assert "synthetic.constraints.label.middle: is the label column 'Status'" in text
     assert "synthetic.constraints.one.columns: found 1 column(s), expected at least 2." in text
-    assert "synthetic.scenarios.s.conditions.Status: found 'bda'" in text and "Did you mean 'bad'?" in text
+    assert "synthetic.scenarios.s.conditions.Status: found 'bda'" in text
+    assert "Did you mean 'bad'?" in text
     assert "synthetic.scenarios.s.rows: found 0, expected a positive number of rows." in text
     assert "synthetic.min_quality: found 1.5, expected a share from 0 to 1." in text
     assert "synthetic.min_dcr_ratio: found -1, expected a number of at least 0." in text

@@ -17,7 +17,8 @@ def test_records_say_what_passed() -> None:
     records = evaluate({"min_quality": 0.7, "max_exact_copies": 0.01, "min_dcr_ratio": 0.5},
                        QUALITY, PRIVACY)
     assert [(r["gate"], r["value"], r["passed"]) for r in records] == [
-        ("min_quality", 0.71, True), ("max_exact_copies", 0.02, False), ("min_dcr_ratio", 0.4, False)]
+        ("min_quality", 0.71, True), ("max_exact_copies", 0.02, False),
+        ("min_dcr_ratio", 0.4, False)]
 
 
 def test_failures_name_the_score_and_the_threshold() -> None:
@@ -32,9 +33,9 @@ def test_failures_name_the_score_and_the_threshold() -> None:
             "below the threshold 0.8 (column shapes 0.66, column pair trends 0.76).") in text
     assert ("synthetic.max_exact_copies: 2.00% of the synthetic rows are exact copies of real rows "
             "(12 rows), above the threshold 1.00%.") in text
-    assert ("synthetic.min_dcr_ratio: the DCR ratio of the synthetic rows is 0.4000 (median distance "
-            "to the closest train row 0.02, real holdout baseline 0.05), below the threshold 0.5."
-            ) in text
+    assert ("synthetic.min_dcr_ratio: the DCR ratio of the synthetic rows is 0.4000 (median "
+            "distance to the closest train row 0.02, real holdout baseline 0.05), below the "
+            "threshold 0.5.") in text
     assert ("synthetic.min_efficacy_ratio: a model trained on the built train split reaches 0.8000 "
             "of the balanced accuracy of one trained on the raw train split (0.64 against 0.8 on "
             "the real test split), below the threshold 0.9.") in text

@@ -45,8 +45,8 @@ def test_a_fitted_model_is_cached_and_sampled_reproducibly(credit, tmp_path) -> 
 
 
 def test_conditions_that_cannot_be_met_are_data_errors(credit, tmp_path) -> None:
-    model = models("gaussian_copula", tmp_path).fit("all", credit, meta.detect(credit, "Status", {}),
-                                                   seed=1)
+    metadata = meta.detect(credit, "Status", {})
+    model = models("gaussian_copula", tmp_path).fit("all", credit, metadata, seed=1)
     rows = sample(model, 20, seed=1, conditions={"Status": "bad"})
     assert (rows["Status"] == "bad").all() and len(rows) == 20
     with pytest.raises(DataError, match=r"scenario x: SDV could not sample 5 rows with "

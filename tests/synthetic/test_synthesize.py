@@ -103,7 +103,8 @@ def test_constraints_hold_in_every_row(tmp_path) -> None:
     table["high"] = table["mid"] + rng.uniform(0, 5, 200)
     config = SyntheticConfig(generator="gaussian_copula", rows=1, constraints={
         "r": RangeConfig(type="range", low="low", middle="mid", high="high")})
-    rows = synthesizer(config, table, "y", tmp_path).run([Request("rows", "a", "a", 200)], table).rows
+    run = synthesizer(config, table, "y", tmp_path).run([Request("rows", "a", "a", 200)], table)
+    rows = run.rows
     assert ((rows["low"] <= rows["mid"]) & (rows["mid"] <= rows["high"])).all()
 
 

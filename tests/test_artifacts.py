@@ -51,7 +51,7 @@ def test_write_behind_serves_pending_artifacts_from_memory(tmp_path: Path) -> No
     frame = pd.DataFrame({"_id": pd.Series(["a/1", "a/2"], dtype=STRING), "x": [1.5, None]})
     release = threading.Event()
     with artifacts.write_behind() as session:
-        session.write(tmp_path / "blocker", None, release.wait)  # holds the writer thread
+        session.write(tmp_path / "blocker", None, lambda tmp: release.wait())  # holds the queue
         artifacts.write_parquet(frame, tmp_path / "f.parquet")
         artifacts.write_json({"rows": 2}, tmp_path / "m.json")
         assert not (tmp_path / "f.parquet").exists()
@@ -64,7 +64,7 @@ def test_write_behind_serves_pending_artifacts_from_memory(tmp_path: Path) -> No
 
 
 def test_write_behind_stops_at_the_first_failed_write(tmp_path: Path) -> None:
-    def fail() -> None:
+    def fail(tmp: Path) -> None:
         raise OSError("disk full")
 
     with pytest.raises(OSError, match="disk full"):

@@ -32,14 +32,10 @@ def content_hash(checksums: dict[str, str]) -> str:
     return hashlib.sha256(lines.encode()).hexdigest()
 
 
-def split_fingerprints(checksums: dict[str, str], splits: list[str]) -> dict[str, str]:
-    """Each split's `Dataset` fingerprint: a hash of its shards' sha256s, so the same rows give
-    the same `state.json` (and `datasets` caches key on content, not on build time)."""
-    fingerprints = {}
-    for split in splits:
-        mine = {p: d for p, d in checksums.items() if p.startswith(f"data/{split}-")}
-        fingerprints[split] = content_hash(mine)[:16]
-    return fingerprints
+def split_fingerprint(checksums: dict[str, str]) -> str:
+    """A split's `Dataset` fingerprint from its shards' sha256s, so the same rows give the same
+    `state.json` (and `datasets` caches key on content, not on build time)."""
+    return content_hash(checksums)[:16]
 
 
 def export_metrics(tables: dict[str, pa.Table], ctx: Context,
@@ -69,12 +65,14 @@ def write_outputs(features, tables: dict[str, pa.Table], hub: Path,
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="export") as pool:
         shards = {s: pool.submit(write_split_shards, s, unsaved[s], hub) for s in splits}
         arrow = {s: pool.submit(write_arrow_shards, tables[s], features, saved / s) for s in splits}
-        checksums = {path: digest for job in shards.values() for path, digest in job.result().items()}
+        per_split = {s: job.result() for s, job in shards.items()}
         files = {s: job.result() for s, job in arrow.items()}
-    dataset_dict = as_dataset_dict(features, tables, split_fingerprints(checksums, splits))
+    fingerprints = {s: split_fingerprint(sums) for s, sums in per_split.items()}
+    dataset_dict = as_dataset_dict(features, tables, fingerprints)
     write_dataset_dict_json(splits, saved)
     for split, dataset in dataset_dict.items():
         write_split_state(dataset, saved / split, files[split])
+    checksums = {path: digest for sums in per_split.values() for path, digest in sums.items()}
     return checksums, dataset_dict
 
 

@@ -243,23 +243,32 @@ def test_release_publishes_no_real_row(project) -> None:
 def test_scenarios_make_rows_for_unseen_cases(project) -> None:
     name = credit_recipe(project, """
         synthetic:
-          generator: gaussian_copula
+          generator: {type: gaussian_copula, enforce_min_max_values: false}
           mode: scenarios
           scenarios:
             renting_bad: {conditions: {Status: bad, Home: rent}, rows: 40}
             freelance_good: {conditions: {Status: good, Job: freelance, Records: "yes"}, rows: 25}
+            old_bad: {conditions: {Status: bad, Age: 90}, rows: 5}   # the oldest client is 68
     """)
     ctx = stages.build(name, project.root, progress=False)
     out = read(ctx, "augmented.parquet")
     made = out[out["_origin"] == "synthetic"]
-    assert len(made) == 65 and (made["split"] == "train").all()
+    assert len(made) == 70 and (made["split"] == "train").all()
+    assert (made[made["_id"].str.startswith("synthetic/scenario/old_bad/")]["Age"] == 90).all()
     first = made[made["_id"].str.startswith("synthetic/scenario/renting_bad/")]
     assert len(first) == 40 and (first["Status"] == "bad").all() and (first["Home"] == "rent").all()
     second = made[made["_id"].str.startswith("synthetic/scenario/freelance_good/")]
     assert (second[["Status", "Job", "Records"]].astype(str).drop_duplicates().values.tolist()
             == [["good", "freelance", "yes"]])
     metrics = artifacts.read_json(ctx.metrics_path("augment"))
-    assert metrics["synthetic"]["requests"]["scenario"] == {"renting_bad": 40, "freelance_good": 25}
+    assert metrics["synthetic"]["requests"]["scenario"] == {
+        "renting_bad": 40, "freelance_good": 25, "old_bad": 5}
+    # The class picks the model ('bad'), so SDV is asked for Age=90 alone.
+    with pytest.raises(DataError, match=r"synthetic.scenarios.old_bad: SDV could not sample 5 rows "
+                                        r"with Age=90: .* A number outside the train rows' range "
+                                        r"needs synthetic.generator.enforce_min_max_values: false"):
+        stages.build(name, project.root, ["synthetic.generator.enforce_min_max_values=true"],
+                     progress=False)
 
 
 def test_unknown_scenario_columns_name_the_key(project, monkeypatch) -> None:

@@ -190,7 +190,9 @@ def sample(synthesizer: Any, rows: int, seed: int, conditions: dict[str, Any] | 
                 [Condition(column_values=conditions, num_rows=rows)])[TABLE]
         except Exception as error:  # SDV raises ValueError or its own errors for bad conditions
             raise DataError(f"{owner}: SDV could not sample {rows} rows with {shown}: "
-                            f"{' '.join(str(error).split())}") from error
+                            f"{' '.join(str(error).split())} A number outside the train rows' "
+                            "range needs synthetic.generator.enforce_min_max_values: false; a "
+                            "category the train rows lack cannot be sampled.") from error
     if len(out) < rows:
         raise DataError(f"{owner}: SDV's conditional sampling found {len(out)} of {rows} rows "
                         f"with {shown} (it rejects samples that miss the condition). Expected a "

@@ -44,6 +44,7 @@ test: setup labelstudio
 
 bench: setup
 	$(BIN)/python bench/backbone.py
+	$(BIN)/python bench/synthetic.py
 
 clean:
 	rm -rf data/*/ .dvc/cache .dvc/tmp

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from builder import artifacts
+from builder.balance.card import summary_rows as balance_summary_rows
 
 if TYPE_CHECKING:
     from builder.stages import Context
@@ -68,4 +69,12 @@ def print_summary(ctx: Context) -> None:
     if labeling is not None:
         console.print(labeling)
     console.print(split_table)
+    balance_rows = balance_summary_rows(artifacts.read_json(ctx.artifact("metrics.json")))
+    if balance_rows:
+        balance_table = Table(title="train split classes: balancing")
+        for header in ("class", "before", "target", "after", "how"):
+            balance_table.add_column(header, justify="left" if header in ("class", "how") else "right")
+        for row in balance_rows:
+            balance_table.add_row(*row)
+        console.print(balance_table)
     console.print(f"dataset: {ctx.artifact('dataset')}  hub layout: {ctx.artifact('hub')}")

@@ -20,12 +20,16 @@ pytestmark = pytest.mark.slow
 RECIPES = ("reviews", "credit")
 #: The compose stage's cache of input hashes, keyed by absolute path and mtime (not an output).
 LOCAL_FILES = {".hashes.json"}
+#: The augment stage's cache of fitted synthesizers: pickles differ byte-wise between processes
+#: (not an output either).
+LOCAL_FOLDERS = {".cache"}
 
 
 def checksums(folder: Path) -> dict[str, str]:
     """sha256 of every file under `folder`, by relative path."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name not in LOCAL_FILES}
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name not in LOCAL_FILES
+            and not LOCAL_FOLDERS & set(p.relative_to(folder).parts)}
 
 
 @pytest.fixture(scope="module")

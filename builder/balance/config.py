@@ -1,14 +1,174 @@
-"""The `balance` section of a recipe."""
+"""The `balance` section of a recipe: a class distribution for the train split and how to reach it.
+
+```yaml
+balance:
+  target: balanced                      # or one of the mappings below
+  # target: {counts: {bad: 2000}}       # exact rows for the listed classes; others keep theirs
+  # target: {ratios: {good: 0.6, bad: 0.4}, total: 4000}
+  # target: {min_per_class: 500, max_ratio: 2}
+  strategy: auto                        # or one for all, or {bad: smote, good: undersample}
+```
+
+Nothing here reads data: every check below runs in `builder validate`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from builder.errors import did_you_mean, one_of
+
+if TYPE_CHECKING:
+    from builder.recipe.schema import CheckContext
+
+Problems = Iterator[tuple[str, str]]
+
+#: Per-class strategies; `auto` lets the planner pick one and write down why.
+STRATEGIES = ("auto", "keep", "undersample", "oversample", "smote", "synthetic")
+#: Strategies that add rows, and whether they copy or derive from real rows.
+ADDING = ("oversample", "smote", "synthetic")
+
+
+@dataclass(kw_only=True)
+class TargetConfig:
+    """One way of saying how many train rows each class should have.
+
+    `balanced`, `counts` and `ratios` fix every class's count; `min_per_class` and `max_ratio`
+    only raise small classes (they may be combined). `total` sizes `balanced` and `ratios`; without
+    it no class loses rows (the smallest total that keeps every class at least at its count).
+    """
+
+    balanced: bool = False
+    counts: dict[str, int] = field(default_factory=dict)
+    ratios: dict[str, float] = field(default_factory=dict)
+    min_per_class: int | None = None
+    max_ratio: float | None = None
+    total: int | None = None
+
+    def kinds(self) -> list[str]:
+        """The target kinds this mapping sets, in a fixed order."""
+        found = [("balanced", self.balanced), ("counts", bool(self.counts)),
+                 ("ratios", bool(self.ratios)), ("min_per_class", self.min_per_class is not None),
+                 ("max_ratio", self.max_ratio is not None)]
+        return [name for name, present in found if present]
+
+    def check(self, ctx: CheckContext) -> Problems:
+        classes = ctx.recipe.task.classes
+        kinds = self.kinds()
+        exact = [k for k in kinds if k in ("balanced", "counts", "ratios")]
+        bounds = [k for k in kinds if k in ("min_per_class", "max_ratio")]
+        if len(exact) > 1:
+            yield exact[1], (f"cannot be combined with {exact[0]}; expected one of balanced, "
+                             "counts or ratios.")
+        if exact and bounds:
+            yield bounds[0], (f"cannot be combined with {exact[0]}: balanced, counts and ratios "
+                              "give the counts themselves, min_per_class and max_ratio only raise "
+                              "small classes; expected one kind.")
+        yield from _class_names(self.counts, classes, "counts")
+        yield from _class_names(self.ratios, classes, "ratios")
+        for name, count in self.counts.items():
+            if count < 1:
+                yield f"counts.{name}", f"found {count}, expected a positive number of rows."
+        if self.ratios:
+            yield from self._check_ratios(classes)
+        if self.min_per_class is not None and self.min_per_class < 1:
+            yield "min_per_class", (f"found {self.min_per_class}, expected a positive number "
+                                    "of rows.")
+        if self.max_ratio is not None and self.max_ratio < 1:
+            yield "max_ratio", (f"found {self.max_ratio:g}, expected at least 1 (the largest "
+                                "class's count over the smallest's).")
+        if self.total is not None:
+            if not (self.balanced or self.ratios):
+                yield "total", "sizes balanced or ratios targets only; expected one of them."
+            elif self.total < len(classes):
+                yield "total", (f"found {self.total}, expected at least one row per class "
+                                f"({len(classes)}).")
+
+    def _check_ratios(self, classes: list[str]) -> Problems:
+        for name, ratio in self.ratios.items():
+            if not 0 < ratio < 1:
+                yield f"ratios.{name}", f"found {ratio:g}, expected a share between 0 and 1."
+        missing = [c for c in classes if c not in self.ratios]
+        if missing:
+            yield "ratios", (f"has no share for {one_of(missing)}; expected a share for every "
+                             "class of task.classes.")
+        total = sum(self.ratios.values())
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            yield "ratios", f"found shares summing to {total:g}, expected 1."
+        if self.total is not None and not missing:
+            for name, ratio in self.ratios.items():
+                if self.total * ratio < 0.5:
+                    yield f"ratios.{name}", (f"gives class '{name}' {self.total * ratio:.2f} of "
+                                             f"{self.total} rows; expected at least one row.")
+
+
+def _class_names(mapping: dict, classes: list[str], key: str) -> Problems:
+    for name in mapping:
+        if name not in classes:
+            yield f"{key}.{name}", (f"is not a class; expected one of task.classes "
+                                    f"({one_of(classes)}).{did_you_mean(name, classes)}")
 
 
 @dataclass(kw_only=True)
 class BalanceConfig:
-    """The class distribution wanted in the train split (filled in by the balancing issue)."""
+    """The class distribution wanted in the train split and the strategy per class."""
 
-    target: Any = None
-    strategy: str = "auto"
+    target: Literal["balanced"] | TargetConfig | None = None
+    strategy: str | dict[str, str] = "auto"
+    k_neighbors: int = 5
+
+    @property
+    def resolved_target(self) -> TargetConfig | None:
+        """The target as a `TargetConfig` (`target: balanced` is `{balanced: true}`)."""
+        if self.target == "balanced":
+            return TargetConfig(balanced=True)
+        return self.target if isinstance(self.target, TargetConfig) else None
+
+    def strategy_for(self, name: str) -> str:
+        """The strategy the recipe gives class `name` (`auto` when it names none)."""
+        if isinstance(self.strategy, str):
+            return self.strategy
+        return self.strategy.get(name, "auto")
+
+    def strategy_key(self, name: str) -> str:
+        """The key path that sets class `name`'s strategy, for messages."""
+        if isinstance(self.strategy, dict) and name in self.strategy:
+            return f"balance.strategy.{name}"
+        return "balance.strategy"
+
+    def check(self, ctx: CheckContext) -> Problems:
+        recipe = ctx.recipe
+        classes = recipe.task.classes
+        strategies = {"": self.strategy} if isinstance(self.strategy, str) else {
+            f".{name}": value for name, value in self.strategy.items()}
+        if isinstance(self.strategy, dict):
+            yield from _class_names(self.strategy, classes, "strategy")
+        target = self.resolved_target
+        if target is not None and not target.kinds():
+            yield "target", ("is empty; expected balanced, counts, ratios, min_per_class or "
+                             "max_ratio.")
+        for suffix, value in strategies.items():
+            if value not in STRATEGIES:
+                yield f"strategy{suffix}", (f"found '{value}', expected one of "
+                                            f"{one_of(STRATEGIES)}."
+                                            + did_you_mean(value, STRATEGIES))
+        used = set(strategies.values())
+        if self.target is None and used - {"auto"}:
+            yield "strategy", "is set but balance.target is not; expected a target to reach."
+        if self.k_neighbors < 1:
+            yield "k_neighbors", f"found {self.k_neighbors}, expected a positive number."
+        generator = recipe.synthetic.generator
+        for suffix, value in strategies.items():
+            if value == "synthetic" and generator is None:
+                yield f"strategy{suffix}", ("is 'synthetic' but synthetic.generator is not set; "
+                                            "expected a generator, e.g. gaussian_copula.")
+            if value == "smote" and recipe.task.type == "text-classification":
+                yield f"strategy{suffix}", ("is 'smote', which cannot interpolate the free text of "
+                                            "a text-classification task; expected oversample.")
+            if recipe.synthetic.mode == "release" and value not in ("auto", "synthetic"):
+                yield f"strategy{suffix}", (f"is '{value}', but synthetic.mode is release, where "
+                                            "every row comes from the generator; expected auto "
+                                            "or synthetic.")

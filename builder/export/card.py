@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from builder.balance.card import section_balance
 from builder.labeling.card import section_labeling
 from builder.labeling.human.card import section_human
+from builder.synthetic.card import section_evaluation, section_synthetic
 
 if TYPE_CHECKING:
     import datasets
@@ -268,10 +270,9 @@ def section_recipe(composed: Composed, metrics: dict) -> str:
     )
 
 
-#: The card's prose sections, in order: functions `(composed, metrics) -> str`, one per line.
-#: A section whose metrics are absent returns "" and is left out. The labeling, flywheel and
-#: synthetic issues add theirs (from their own packages) between `section_labels` and
-#: `section_splits`.
+#: The card's prose sections, in order: functions `(composed, metrics) -> str`, one per line,
+#: each from the package whose metrics it shows. A section whose metrics are absent returns ""
+#: and is left out.
 SECTIONS: list[Callable[[Any, dict], str]] = [
     section_summary,
     section_intended_use,
@@ -281,6 +282,9 @@ SECTIONS: list[Callable[[Any, dict], str]] = [
     section_labeling,
     section_human,
     section_splits,
+    section_balance,
+    section_synthetic,
+    section_evaluation,
     section_license,
     section_recipe,
 ]

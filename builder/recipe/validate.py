@@ -65,6 +65,17 @@ def _plural(text: str) -> str:
     return text
 
 
+def _same_shape(tp: Any, value: Any) -> bool:
+    """Whether `value` has the shape of type `tp`: a mapping for a dataclass or dict, a string
+    for str or a Literal of strings."""
+    origin = typing.get_origin(tp)
+    if isinstance(value, Mapping):
+        return dataclasses.is_dataclass(tp) or origin is dict
+    if isinstance(value, str):
+        return tp is str or (origin is Literal and all(isinstance(a, str) for a in typing.get_args(tp)))
+    return False
+
+
 class Converter:
     """Walks a value and a type annotation together, building dataclasses and noting problems."""
 
@@ -106,6 +117,9 @@ class Converter:
         options = [a for a in args if a is not type(None)]
         if len(options) == 1:
             return self.convert(options[0], value, key)
+        shaped = [o for o in options if _same_shape(o, value)]
+        if len(shaped) == 1:  # one option fits the value's shape: report its precise errors
+            return self.convert(shaped[0], value, key)
         for option in options:
             probe = Converter(self.file)
             result = probe.convert(option, value, key)

@@ -63,7 +63,7 @@ def test_class_distribution_per_split(card, metrics) -> None:
     for split, counts in metrics["export"]["classes_per_split"].items():
         row = f"| {split} | {sum(counts.values()):,} | {counts['good']:,} | {counts['bad']:,} |"
         assert row in card
-    assert sum(metrics["export"]["rows_per_split"].values()) == 4454
+    assert sum(metrics["export"]["rows_per_split"].values()) == metrics["augment"]["rows"]
 
 
 def test_resolved_recipe_and_reproduce_command(card, credit) -> None:

@@ -1,0 +1,133 @@
+"""The dataset card's sections on synthetic data and on the evaluation of generated rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from builder.balance.card import _table
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
+
+
+def _share(value: float | None) -> str:
+    return "n/a (no holdout split)" if value is None else f"{value:.2%}"
+
+
+def section_synthetic(composed: Any, metrics: dict) -> str:
+    """The generator, what it made, its metadata corrections, PII handling and canaries."""
+    augment = metrics.get("augment") or {}
+    synthetic = augment.get("synthetic")
+    if not synthetic:
+        return ""
+    generator = synthetic["generator"]
+    options = ", ".join(f"{k} {v}" for k, v in generator.items() if k != "type")
+    mode = augment.get("mode")
+    lines = [
+        "## Synthetic data\n",
+        f"Generator: SDV `{generator['type']}` ({options}); mode `{mode}`; sampling "
+        f"`{synthetic['sampling']}`. Models are fitted on the real train rows only: validation and "
+        "test rows are never seen by a generator.",
+    ]
+    if mode == "release":
+        lines.append("\n**Release copy: every row of every split is synthetic.** Rows that equal a "
+                     f"real row were replaced ({synthetic.get('real_copies_replaced', 0)} rows).")
+        lines.append("\n" + _release_table(metrics))
+    models = synthetic.get("models") or {}
+    if models:
+        planted = any(m["canary_rows"] for m in models.values())
+        lines.append("\nModels, fitted on real train rows"
+                     + (" (plus canary rows, see below)" if planted else "") + ":\n\n"
+                     + _table(["model", "fitted on rows", "canary rows"],
+                                   [[n, m["rows"], m["canary_rows"]] for n, m in models.items()]))
+    requests = synthetic.get("requests") or {}
+    rows = [[purpose, name, n] for purpose, names in requests.items() for name, n in names.items()]
+    if rows:
+        lines.append("\nRows generated:\n\n"
+                     + _table(["purpose", "class or scenario", "rows"], rows))
+    constraints = synthetic.get("constraints") or {}
+    if constraints:
+        lines.append("\nConstraints: " + "; ".join(
+            f"`{n}` {c['type']} ({', '.join(c['columns'])})" for n, c in constraints.items()) + ".")
+    pii = synthetic.get("pii_columns") or []
+    if pii:
+        action = ("dropped from the release" if synthetic.get("pii_action") == "drop"
+                  else "replaced by SDV with fake values")
+        canary = synthetic.get("canary") or {}
+        lines.append(f"\nPII columns ({', '.join(pii)}): {action}.")
+        if canary.get("columns"):
+            lines.append(f"Canary test: {canary['markers_per_column']} marker values were planted "
+                         f"in {', '.join(canary['columns'])} of each model's training rows; "
+                         f"{canary['found']} appear in the output.")
+    else:
+        lines.append("\nPII columns: none declared or detected.")
+    for warning in synthetic.get("warnings") or []:
+        lines.append(f"\nWarning: {warning}.")
+    return "\n".join(lines)
+
+
+def section_evaluation(composed: Any, metrics: dict) -> str:
+    """Quality, privacy and efficacy figures of the generated rows, and the recipe's gates."""
+    augment = metrics.get("augment") or {}
+    quality, privacy = augment.get("quality") or {}, augment.get("privacy") or {}
+    efficacy, gates = augment.get("efficacy"), augment.get("gates") or []
+    if not (quality or efficacy):
+        return ""
+    parts = ["## Quality, privacy and efficacy of generated rows"]
+    if quality:
+        parts.append(
+            "Quality (SDMetrics, generated rows against real train rows of the same classes in the "
+            "same mix; 1 is best):\n\n" + _table(
+                ["rows", "count", "score", "column shapes", "column pair trends", "validity"],
+                [[o, q["rows"], _fmt(q["score"]), _fmt(q["column_shapes"]),
+                  _fmt(q["column_pair_trends"]), _fmt(q["validity"])] for o, q in quality.items()]))
+        for origin, q in quality.items():
+            summaries = q.get("summaries") or {}
+            real, made = summaries.get("real", {}), summaries.get(origin, {})
+            rows = [[c, real.get(c, ""), made.get(c, ""), f"{d['metric']} {_fmt(d['score'])}"]
+                    for c, d in q["columns"].items()]
+            parts.append(f"Distributions, real vs {origin} rows:\n\n"
+                         + _table(["column", "real", origin, "shape score"], rows))
+    origins = {o: p for o, p in privacy.items() if isinstance(p, dict)}
+    if origins:
+        parts.append(
+            "Privacy (distance to closest real train record, SDMetrics' distance; the baseline is "
+            "real holdout rows, which no generator saw; a ratio near or above 1 means generated "
+            "rows are no closer to train rows than new real rows are):\n\n" + _table(
+                ["rows", "median DCR", "holdout median DCR", "DCR ratio", "exact copies"],
+                [[o, _fmt(p["dcr_median"]), _fmt(p["holdout_dcr_median"]), _fmt(p["dcr_ratio"]),
+                  f"{p['exact_copies']:.2%} ({p['exact_copy_rows']} rows)"]
+                 for o, p in origins.items()])
+            + "\n\nReal holdout rows equal to a train row (the baseline for exact copies): "
+            + _share(privacy.get("holdout_exact_copies")) + ".")
+    if efficacy:
+        minority = efficacy["minority_class"]
+        rows = [[name, e["train_rows"], _fmt(e["balanced_accuracy"]), _fmt(e["minority_f1"])]
+                for name, e in (("raw train split", efficacy["raw"]),
+                                ("built train split", efficacy["built"]))]
+        parts.append(
+            f"Efficacy ({efficacy['model']} trained on each train split, tested on the real "
+            f"`{efficacy['split']}` split, {efficacy['test_rows']} rows):\n\n"
+            + _table(["trained on", "rows", "balanced accuracy", f"F1 of '{minority}'"], rows))
+    if gates:
+        rows = [[g["gate"], _fmt(g["value"]), g["threshold"],
+                 {True: "pass", False: "FAIL", None: "not measured"}[g["passed"]]] for g in gates]
+        parts.append("Gates (recipe thresholds on the synthetic rows):\n\n"
+                     + _table(["gate", "value", "threshold", "result"], rows))
+    return "\n\n".join(parts)
+
+
+def _release_table(metrics: dict) -> str:
+    """Rows per split and class: the real data the models learned from, and the release."""
+    real = (metrics.get("split") or {}).get("counts") or {}
+    made = (metrics.get("export") or {}).get("classes_per_split") or {}
+    classes = list(next(iter(made.values()), {}) or next(iter(real.values()), {}))
+    rows = [[split, *[f"{real.get(split, {}).get(c, 0)} -> {made.get(split, {}).get(c, 0)}"
+                      for c in classes]] for split in (made or real)]
+    return "Rows per split and class, real -> released:\n\n" + _table(["split", *classes], rows)
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -73,6 +74,15 @@ def run_cli(*args: str, cwd: Path, check: bool = False) -> subprocess.CompletedP
     if check and result.returncode != 0:
         raise AssertionError(f"builder {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def pipeline_for(recipes: list[str]) -> str:
+    """The repository's dvc.yaml with its `vars` recipe list replaced by `recipes`."""
+    dvc_yaml = (REPO / "dvc.yaml").read_text()
+    restricted = re.sub(r"(?m)^  - recipes: \[.*\]$", f"  - recipes: [{', '.join(recipes)}]",
+                        dvc_yaml)
+    assert restricted != dvc_yaml, "dvc.yaml no longer lists its recipes in `vars` as expected"
+    return restricted
 
 
 def copy_tracked_files(dest: Path) -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, cli_env, copy_tracked_files
+from tests.conftest import REPO, cli_env, copy_tracked_files, pipeline_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -54,10 +54,7 @@ def repo(tmp_path: Path) -> Path:
     lines = (REPO / "recipes" / "data" / "credit_data.csv").read_text().splitlines(keepends=True)
     (root / "recipes" / "data" / "tiny.csv").write_text("".join(lines[:301]))
     (root / "recipes" / "tiny.yaml").write_text(RECIPE)
-    dvc_yaml = (root / "dvc.yaml").read_text()
-    restricted = re.sub(r"(?m)^  - recipes: \[.*\]$", "  - recipes: [tiny]", dvc_yaml)
-    assert restricted != dvc_yaml, "dvc.yaml no longer lists its recipes in `vars` as expected"
-    (root / "dvc.yaml").write_text(restricted)
+    (root / "dvc.yaml").write_text(pipeline_for(["tiny"]))
     git("init", "-q", cwd=root)
     git("-c", "user.name=test", "-c", "user.email=test@example.invalid", "add", "-A", cwd=root)
     git("-c", "user.name=test", "-c", "user.email=test@example.invalid", "commit", "-qm", "copy",

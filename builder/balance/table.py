@@ -80,7 +80,8 @@ def _to_bool(values: pd.Series, dtype) -> pd.Series:
 
 def assemble(features: pd.DataFrame, like: pd.DataFrame, *, label: str, classes: Sequence[str],
              origin: str, ids: Sequence[str], source: str | pd.Series, split: str) -> pd.DataFrame:
-    """Generated rows as rows of `like`: its columns and dtypes, bookkeeping columns null.
+    """Generated rows as rows of `like`: its columns and dtypes, bookkeeping columns null (flag
+    columns false).
 
     `features` holds the generated feature values; `classes` each row's class.
     """
@@ -96,7 +97,11 @@ def assemble(features: pd.DataFrame, like: pd.DataFrame, *, label: str, classes:
     frame[SPLIT_COLUMN] = pd.Categorical([split] * n, categories=like[SPLIT_COLUMN].cat.categories)
     frame[ORIGIN_COLUMN] = pd.Series(origin, index=index, dtype=STRING)
     for column in like.columns:
-        if column not in frame.columns:
+        if column in frame.columns:
+            continue
+        if like[column].dtype == bool:  # flags such as lf_conflict: a made row raised none
+            frame[column] = np.zeros(n, dtype=bool)
+        else:
             empty = like[column].iloc[:0].astype(_nullable(like[column].dtype))
             frame[column] = empty.reset_index(drop=True).reindex(index)
     return frame[list(like.columns)]
@@ -104,8 +109,6 @@ def assemble(features: pd.DataFrame, like: pd.DataFrame, *, label: str, classes:
 
 def _nullable(dtype) -> object:
     """A dtype that can hold nulls and values of `dtype`."""
-    if pd.api.types.is_bool_dtype(dtype) and not isinstance(dtype, pd.BooleanDtype):
-        return "boolean"
     if pd.api.types.is_integer_dtype(dtype) and not isinstance(dtype, pd.Int64Dtype):
         return "Int64"
     return dtype

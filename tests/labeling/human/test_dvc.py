@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from builder import artifacts
-from tests.conftest import REPO, cli_env, run_cli
+from tests.conftest import REPO, cli_env, pipeline_for, run_cli
 from tests.labeling.human.conftest import FIXTURES
 
 
@@ -27,8 +27,7 @@ def test_importing_labels_reruns_label_and_later_stages(shop) -> None:
     root = shop.root
     shutil.copytree(REPO / "builder", root / "builder",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    shop.write("dvc.yaml", (REPO / "dvc.yaml").read_text().replace(
-        "recipes: [reviews, credit]", "recipes: [shop]"))
+    shop.write("dvc.yaml", pipeline_for(["shop"]))
     subprocess.run(["git", "init", "-q"], cwd=root, check=True)
     dvc("init", "-q", cwd=root)
     first = dvc("repro", cwd=root)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from builder.labeling.config import PseudoConfig
-from builder.labeling.pseudo import fold_of, out_of_fold
+from builder.labeling.pseudo import text_features, fold_of, out_of_fold, text_views
 from builder.recipe.schema import TaskConfig
 
 
@@ -50,3 +51,45 @@ def test_text_model_learns_from_training_rows_only() -> None:
     probabilities = out_of_fold(df, train, targets, 2, config, task, 1, set())
     assert not np.isnan(probabilities).any()
     assert (probabilities.argmax(axis=1) == targets).all()
+
+
+def test_classes_are_balanced_whatever_the_mix_of_training_labels() -> None:
+    # 80 'pos' and 20 'neg' training labels (the mix of the rows the functions fire on, not
+    # of the data): a row with no word the model knows gets even odds, not the training mix.
+    texts = ["good film"] * 80 + ["bad film"] * 20 + ["unseen words"] * 20
+    df = pd.DataFrame({"_id": [f"s/{i}" for i in range(120)], "text": texts})
+    targets = np.array([0] * 80 + [1] * 20 + [-1] * 20)
+    task = TaskConfig(text="text", label="label", classes=["pos", "neg"])
+    probabilities = out_of_fold(df, targets >= 0, targets, 2, PseudoConfig(type="text", folds=2),
+                                task, 1, set())
+    assert probabilities[100:] == pytest.approx(np.full((20, 2), 0.5), abs=0.005)
+    assert probabilities[:80, 0].min() > 0.9 and probabilities[80:100, 1].min() > 0.9
+
+
+def weakly_labeled_reviews() -> tuple[pd.DataFrame, np.ndarray]:
+    """Weak labels from the rule words 'great' and 'dull'; 'moving' and 'tired' go with them
+    half of the time and are all that the 20 rows without a weak label have."""
+    texts = (["great and moving"] * 30 + ["great fun"] * 30 + ["dull and tired"] * 30
+             + ["dull plot"] * 30 + ["a moving story"] * 10 + ["so tired"] * 10)
+    weak = ["pos"] * 60 + ["neg"] * 60 + [None] * 20
+    df = pd.DataFrame({"_id": [f"s/{i}" for i in range(140)], "text": texts,
+                       "weak_label": pd.array(weak, dtype="string")})
+    return df, np.array([0] * 60 + [1] * 60 + [-1] * 20)
+
+
+def test_rows_without_a_weak_label_are_predicted_without_the_rule_words() -> None:
+    df, targets = weakly_labeled_reviews()
+    config = PseudoConfig(type="text", folds=2)
+    views = text_views(text_features(df["text"], config), df)
+    assert [(rows.sum(), features.shape) for rows, features in views] == [(120, (140, 17)),
+                                                                          (20, (140, 6))]
+    assert views[1][0].tolist() == [False] * 120 + [True] * 20
+    task = TaskConfig(text="text", label="label", classes=["pos", "neg"])
+    probabilities = out_of_fold(df, targets >= 0, targets, 2, config, task, 1, set())
+    # Without 'great' and 'dull' to lean on, the model gives 'moving' and 'tired' their weight.
+    everything = out_of_fold(df.drop(columns="weak_label"), targets >= 0, targets, 2, config,
+                             task, 1, set())
+    assert probabilities[[120, 130]].round(3).tolist() == [[0.819, 0.181], [0.177, 0.823]]
+    assert everything[[120, 130]].round(3).tolist() == [[0.621, 0.379], [0.368, 0.632]]
+    # Rows with a weak label keep the model that knows every word (confident learning).
+    assert np.allclose(probabilities[:120], everything[:120])

@@ -128,14 +128,14 @@ def test_suspected_human_labels_are_flagged_never_cleared_nor_dropped(project, a
                    imported_at="2026-01-01T00:00:00+00:00")
     _, df, metrics = run_label(project)
     found = metrics["label_errors"]
-    assert found["by_source"] == {"human": 1, "weak": 5} and found["human_kept"] == 1
+    assert found["by_source"] == {"human": 1, "weak": 4} and found["human_kept"] == 1
     assert df.loc[0, ["_id", "label", "label_source", "suspect_label"]].tolist() == [
         "s/0", "neg", "human", True]
-    # The weak labels the model doubts (s/1 ... s/5) go to review or out of the dataset.
+    # The weak labels the model doubts (s/1, s/3, s/4, s/5) go to review or out of the dataset.
     if action == "review":
-        assert df["label"].fillna("-").tolist()[:6] == ["neg", "-", "-", "-", "-", "-"]
-        assert df["suspect_label"].tolist() == [True] * 6 + [False] * 3
+        assert df["label"].fillna("-").tolist()[:6] == ["neg", "-", "pos", "-", "-", "-"]
+        assert df["suspect_label"].tolist() == [True, True, False, True, True, True] + [False] * 3
         assert found["dropped"] == 0
     else:
-        assert df["_id"].tolist() == ["s/0", "s/6", "s/7", "s/8"]
-        assert found["dropped"] == 5 and metrics["rows_out"] == 4
+        assert df["_id"].tolist() == ["s/0", "s/2", "s/6", "s/7", "s/8"]
+        assert found["dropped"] == 4 and metrics["rows_out"] == 5

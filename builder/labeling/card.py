@@ -39,6 +39,20 @@ def function_rows(label: dict) -> list[list[str]]:
     return rows
 
 
+def dependent_functions(functions: dict) -> str:
+    """The pairs of functions the Dawid-Skene model found dependent and modelled jointly."""
+    pairs = functions["model"].get("dependent_functions") or []
+    if not pairs:
+        return ""
+    names = functions["conflict_matrix"]["names"]
+    listed = "; ".join(
+        f"`{names[pair['functions'][0]]}` and `{names[pair['functions'][1]]}` "
+        f"({pair['co_votes']} rows together where {pair['expected']:g} were expected)"
+        for pair in pairs)
+    return ("It models these functions jointly, as they vote together more often than their "
+            f"classes explain (a shared trigger word, say): {listed}.")
+
+
 def section_labeling(composed: Any, metrics: dict) -> str:
     """How the labels were made: functions, label model, pseudo-labels, suspected errors."""
     label = metrics.get("label") or {}
@@ -59,6 +73,10 @@ def section_labeling(composed: Any, metrics: dict) -> str:
                      f"(majority vote: {_accuracy(functions.get('majority_accuracy'))}).")
         parts.append(table(["function", "type", "polarity", "coverage", "overlaps", "conflicts",
                             "empirical accuracy", "learned accuracy"], function_rows(label)))
+        if model == "dawid_skene":
+            parts.append(" ".join(filter(None, [
+                "Learned accuracy is the label model's estimate, made without gold labels.",
+                dependent_functions(functions)])))
     pseudo = label.get("pseudo")
     if pseudo:
         trained = pseudo["training_rows"]
@@ -67,9 +85,10 @@ def section_labeling(composed: Any, metrics: dict) -> str:
                 f"feedback labels and {trained['confident_weak']} confident weak labels")
         if "accepted" in pseudo:
             text += f"; {pseudo['accepted']} unlabeled rows took its label"
-            accepted = (pseudo.get("accepted_accuracy") or {}).get("accuracy_labeled")
-            if accepted is not None:
-                text += f" (accuracy of those against gold: {number(accepted)})"
+            accepted = pseudo.get("accepted_accuracy") or {}
+            if accepted.get("accuracy_labeled") is not None:
+                text += (f" (accuracy of the {accepted['labeled']} of them with a gold label: "
+                         f"{number(accepted['accuracy_labeled'])})")
         parts.append(text + f". Its accuracy: {_accuracy(pseudo.get('model_accuracy'))}.")
     errors = label.get("label_errors")
     if errors:

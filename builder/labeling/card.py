@@ -71,8 +71,12 @@ def section_labeling(composed: Any, metrics: dict) -> str:
             f"The `{model}` label model turned the votes into weak labels.")
         parts.append(f"Weak-label accuracy: {_accuracy(functions.get('weak_accuracy'))} "
                      f"(majority vote: {_accuracy(functions.get('majority_accuracy'))}).")
-        parts.append(table(["function", "type", "polarity", "coverage", "overlaps", "conflicts",
-                            "empirical accuracy", "learned accuracy"], function_rows(label)))
+        # The label model's own figure per function: learned without gold (dawid_skene) or
+        # measured on the gold dev rows (weighted); majority vote has none.
+        estimate = {"dawid_skene": "learned accuracy", "weighted": "dev accuracy"}.get(model)
+        header = ["function", "type", "polarity", "coverage", "overlaps", "conflicts",
+                  "empirical accuracy"] + ([estimate] if estimate else [])
+        parts.append(table(header, [row[:len(header)] for row in function_rows(label)]))
         if model == "dawid_skene":
             parts.append(" ".join(filter(None, [
                 "Learned accuracy is the label model's estimate, made without gold labels.",

@@ -151,3 +151,22 @@ def test_missing_column_and_text_threshold_on_numbers() -> None:
                                         r"`of: length`"):
         votes(TEXT, t={"type": "threshold", "label": "pos", "column": "text", "op": ">",
                        "value": 1})
+
+
+def test_python_function_returning_nullable_booleans_abstains_where_missing(
+        tmp_path: Path) -> None:
+    write_module(tmp_path, "def mentions(batch):\n"
+                           "    return batch['text'].str.contains('great', case=False)\n")
+    assert votes(TEXT, root=tmp_path, f={"type": "python", "label": "neg",
+                                         "function": "lfs.rules:mentions"}) == [
+        [1, 1, -1, 1, -1, 1]]
+
+
+def test_expression_on_a_column_of_objects() -> None:
+    # A comparison on a column of Python objects gives true, false or None per row ...
+    assert votes(TEXT, c={"type": "expression", "label": "neg",
+                          "expression": "movie.str.startswith('C')"}) == [[-1, 1, -1, -1, -1, -1]]
+    # ... the column itself is text, not a vote.
+    with pytest.raises(DataError, match=r"labeling function 'm' \(expression\): the expression "
+                                        r"'movie' gives object, expected true/false per row"):
+        votes(TEXT, m={"type": "expression", "label": "neg", "expression": "movie"})

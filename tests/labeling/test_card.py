@@ -43,3 +43,22 @@ def test_accepted_pseudo_labels_say_how_many_were_judged() -> None:
         "labels; 4 unlabeled rows took its label (accuracy of the 3 of them with a gold label: "
         "1.000). Its accuracy: 0.600 on the 10 rows it labels, 0.600 on all 10 rows with a "
         "gold label.")
+
+
+def test_function_table_names_the_label_models_own_figure() -> None:
+    def card(model: str, extra: dict) -> str:
+        entry = {"type": "keyword", "polarity": ["pos"], "coverage": 0.5, "overlaps": 0.25,
+                 "conflicts": 0.0, "empirical_accuracy": 0.8, **extra}
+        functions = {"model": {"type": model}, "functions": {"great": entry}, "coverage": 0.5,
+                     "overlap": 0.25, "conflict": 0.0,
+                     "conflict_matrix": {"names": ["great"], "shares": [[0.0]]}}
+        return section_labeling(None, {"label": {"functions": functions}})
+
+    assert ("| empirical accuracy | dev accuracy |\n|---|---|---|---|---|---|---|---|\n"
+            "| great | keyword | pos | 50.0% | 25.0% | 0.0% | 0.800 | 0.750 |"
+            in card("weighted", {"dev_accuracy": 0.75}))
+    assert ("| empirical accuracy |\n|---|---|---|---|---|---|---|\n"
+            "| great | keyword | pos | 50.0% | 25.0% | 0.0% | 0.800 |" in card("majority", {}))
+    learned = card("dawid_skene", {"learned_accuracy": 0.7})
+    assert "| empirical accuracy | learned accuracy |" in learned and "| 0.800 | 0.700 |" in learned
+    assert "Learned accuracy is the label model's estimate, made without gold labels." in learned

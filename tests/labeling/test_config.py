@@ -72,6 +72,23 @@ labeling:
     assert "uses a look-around" in message and "RE2" in message
 
 
+def test_regex_checks_follow_re2_not_python(project) -> None:
+    # Unicode classes and \z are RE2 (Python's `re` rejects them); \Z is Python only.
+    composed = recipe(project, """
+labeling:
+  functions:
+    letters: {type: regex, label: pos, pattern: "^\\\\p{Lu}\\\\pL+ great\\\\z"}
+""")
+    assert composed.recipe.labeling.functions["letters"].pattern == "^\\p{Lu}\\pL+ great\\z"
+    message = errors(project, """
+labeling:
+  functions:
+    ending: {type: regex, label: pos, pattern: "great\\\\Z"}
+""")
+    assert ("labeling.functions.ending.pattern: found 'great\\Z', which uses \\Z (RE2 writes "
+            "the end of the text \\z)") in message
+
+
 def test_class_not_in_task_classes_with_did_you_mean(project) -> None:
     message = errors(project, """
 labeling:

@@ -32,16 +32,23 @@ class Expression(LabelingFunction):
     Config = ExpressionConfig
 
     def votes(self, batch, features):
-        import numpy as np
         import pandas as pd
 
         from builder.errors import DataError
 
         result = batch.eval(self.config.expression, engine="python")
         if not isinstance(result, pd.Series) or not (
-                pd.api.types.is_bool_dtype(result) or result.dtype == object):
+                pd.api.types.is_bool_dtype(result) or _booleans(result)):
             raise DataError(
                 f"{self.owner}: the expression '{self.config.expression}' gives "
                 f"{getattr(result, 'dtype', type(result).__name__)}, expected true/false per row.")
-        passed = result.fillna(False).astype(bool).to_numpy()
-        return self.fire(np.asarray(passed, dtype=bool))
+        return self.fire(result.eq(True).fillna(False).to_numpy(dtype=bool))
+
+
+def _booleans(result) -> bool:
+    """An object column whose values are all true, false or missing (a comparison on a
+    column of Python objects); text or numbers are not."""
+    import pandas as pd
+
+    return result.dtype == object and pd.api.types.infer_dtype(result, skipna=True) in (
+        "boolean", "empty")

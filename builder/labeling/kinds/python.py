@@ -2,7 +2,7 @@
 
 The function takes a `pandas.DataFrame` batch and returns one value per row: a class name (or
 None to abstain), a class index (-1 to abstain), or a boolean (with `label:` naming the class
-to vote for). With `rowwise: true` it takes one row (a dict) and returns one value: the slow
+to vote for; a missing value abstains). With `rowwise: true` it takes one row (a dict) and returns one value: the slow
 path, one Python call per row.
 """
 
@@ -151,8 +151,10 @@ class Python(LabelingFunction):
 
         from builder.errors import DataError
 
-        values = pd.Series(result.to_numpy() if isinstance(result, pd.Series) else list(result)
-                           if not isinstance(result, np.ndarray) else result)
+        if isinstance(result, pd.Series):
+            values = result.reset_index(drop=True)  # keeps a nullable boolean dtype
+        else:
+            values = pd.Series(result if isinstance(result, np.ndarray) else list(result))
         if len(values) != rows:
             raise DataError(f"{self.owner}: returned {len(values)} values for a batch of {rows} "
                             "rows; expected one value per row.")
@@ -160,7 +162,7 @@ class Python(LabelingFunction):
             if self.config.label is None:
                 raise DataError(f"{self.owner}: returned true/false, so `label:` must name the "
                                 "class to vote for.")
-            return self.fire(values.to_numpy(dtype=bool))
+            return self.fire(values.fillna(False).to_numpy(dtype=bool))
         if pd.api.types.is_numeric_dtype(values):
             codes = values.fillna(-1).to_numpy()
             bad = (codes < -1) | (codes >= len(self.classes)) | (codes != np.floor(codes))

@@ -15,13 +15,18 @@ _UNSUPPORTED = [
     (re.compile(r"\(\?P=\w+\)"), "a named back-reference (?P=name)"),
     (re.compile(r"(?<!\\)[*+?}]\+"), "a possessive quantifier such as a*+"),
     (re.compile(r"\(\?>"), "an atomic group (?>...)"),
+    (re.compile(r"\(\?\("), "a conditional group (?(1)...)"),
+    (re.compile(r"(?<!\\)\\Z"), "\\Z (RE2 writes the end of the text \\z)"),
 ]
+# RE2 syntax that Python's `re` rejects: Unicode classes (\pL, \p{Greek}, \PL) and \z. They
+# stand in for one character while Python checks the rest of the pattern.
+_RE2_ONLY = re.compile(r"(?<!\\)\\(?:[pP](?:\{\w+\}|\w)|z)")
 
 
 def pattern_problem(pattern: str) -> str | None:
     """Why `pattern` cannot run in RE2, or None."""
     try:
-        re.compile(pattern)
+        re.compile(_RE2_ONLY.sub("x", pattern))
     except re.error as error:
         return f"does not compile: {error}"
     for finder, what in _UNSUPPORTED:

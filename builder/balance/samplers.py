@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from builder.balance.planner import smote_variant
 from builder.balance.table import column_kind, conform
 
 #: A numeric column with at most this many distinct values is discrete: new values are snapped
@@ -57,9 +58,8 @@ class SmoteEncoding:
 
     @property
     def variant(self) -> str:
-        if self.numeric and self.categorical:
-            return "SMOTENC"
-        return "SMOTE" if self.numeric else "SMOTEN"
+        """The imbalanced-learn sampler for the encoded columns."""
+        return smote_variant(bool(self.numeric), bool(self.categorical))
 
 
 def encode(features: pd.DataFrame) -> SmoteEncoding:

@@ -134,15 +134,11 @@ def privacy_report(generated: pd.DataFrame, train: pd.DataFrame, holdout: pd.Dat
     frames = [sample, train] + ([subsample(holdout, seed)] if len(holdout) else [])
     encoded = encode(frames, columns, kinds)
     dcr = distances_to_closest(encoded[0], encoded[1])
-    report["dcr_median"] = round(float(np.median(dcr)), 4) if len(dcr) else None
-    if len(holdout):
-        baseline = distances_to_closest(encoded[2], encoded[1])
-        report["holdout_dcr_median"] = round(float(np.median(baseline)), 4)
-        base = float(np.median(baseline))
-        report["dcr_ratio"] = round(float(np.median(dcr)) / base, 4) if base > 0 else None
-    else:
-        report["holdout_dcr_median"] = None
-        report["dcr_ratio"] = None
+    median = float(np.median(dcr)) if len(dcr) else None
+    base = float(np.median(distances_to_closest(encoded[2], encoded[1]))) if len(holdout) else None
+    report["dcr_median"] = None if median is None else round(median, 4)
+    report["holdout_dcr_median"] = None if base is None else round(base, 4)
+    report["dcr_ratio"] = (round(median / base, 4) if median is not None and base else None)
     return report
 
 

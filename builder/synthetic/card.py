@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from builder.balance.card import table
+from builder.synthetic.config import DIRECT_COPULA
 
 
 def _fmt(value: Any) -> str:
@@ -30,7 +31,7 @@ def section_synthetic(composed: Any, metrics: dict) -> str:
     mode = augment.get("mode")
     lines = [
         "## Synthetic data\n",
-        f"Generator: SDV `{generator['type']}` ({options}); mode `{mode}`; sampling "
+        f"Generator: `{generator['type']}` ({options}); mode `{mode}`; sampling "
         f"`{synthetic['sampling']}`. Models are fitted on the real train rows only: validation and "
         "test rows are never seen by a generator.",
     ]
@@ -41,11 +42,22 @@ def section_synthetic(composed: Any, metrics: dict) -> str:
     models = synthetic.get("models") or {}
     if models:
         planted = any(m["canary_rows"] for m in models.values())
+        trained = any("epochs" in m for m in models.values())
+        header = ["model", "fitted on rows", "canary rows", "fitted by"] + (
+            ["epochs"] if trained else [])
+        rows = [[n, m["rows"], m["canary_rows"], m.get("engine", "")]
+                + ([m.get("epochs", "")] if trained else []) for n, m in models.items()]
         lines.append("\nModels, fitted on real train rows"
                      + (" (plus canary rows, see below)" if planted else "") + ":\n\n"
-                     + table(["model", "fitted on rows", "canary rows", "fitted by", "epochs"],
-                             [[n, m["rows"], m["canary_rows"], m.get("engine", ""),
-                               m.get("epochs", "")] for n, m in models.items()]))
+                     + table(header, rows))
+        if any(m.get("engine") == DIRECT_COPULA for m in models.values()):
+            lines.append(f"\n`{DIRECT_COPULA}`: the model inside SDV's Gaussian copula "
+                         "synthesizer (copulas' GaussianMultivariate over the same column "
+                         "encodings), fitted and sampled without the synthesizer's fixed "
+                         "per-model costs.")
+        if trained:
+            lines.append("\nA model fitted on one class trains for as many optimiser steps as "
+                         "the configured epochs give a model of the whole train split.")
     if synthetic.get("copula_fallback"):
         lines.append("\nThe per-class Gaussian copulas were fitted by SDV's synthesizer rather "
                      f"than directly, because {synthetic['copula_fallback']}.")

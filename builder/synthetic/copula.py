@@ -11,6 +11,7 @@ distribution, over the encodings RDT gives SDV's Gaussian copula by default, com
 |---|---|---|
 | numerical, datetime | the value (datetimes as int64 nanoseconds); missing values get the mean | clipped to the real range (`enforce_min_max_values`), rounded to the decimals the real values have (`enforce_rounding`); missing at the real rate |
 | categorical, boolean | a uniform draw within the category's share of [0, 1] (shares by frequency, in order of first appearance; missing is a category) | the category whose share holds the value |
+| ordinal | the same, in the metadata's order (`range_values`, else sorted) | the same |
 
 The recipe's constraints go through SDV's own constraint objects, as in SDV's synthesizer: fitted
 and applied to the rows before encoding (`transform`), undone on the samples
@@ -18,9 +19,14 @@ and applied to the rows before encoding (`transform`), undone on the samples
 column values: the copula is sampled conditionally on their encodings, as SDV's
 `sample_from_conditions` does for a Gaussian copula.
 
-A table this cannot model exactly as SDV would (PII columns SDV fakes, ids, ordinals, numbers
-stored as text, conditions on a column a constraint rewrites) goes to SDV's synthesizer instead;
-`blocker()` says why.
+One difference, on purpose: an ordinal value that the metadata lists but the class's rows lack
+gets no share here, where RDT's encoder gives such values 10% of the draws together (the
+metadata of a per-class model comes from the whole train table, so a class would be given values
+it never has).
+
+A table this cannot model as SDV would (PII columns SDV fakes, ids, numbers stored as text,
+conditions on a column a constraint rewrites) goes to SDV's synthesizer instead; `blocker()` says
+why.
 """
 
 from __future__ import annotations
@@ -35,12 +41,14 @@ import numpy as np
 import pandas as pd
 
 from builder.errors import DataError
-from builder.synthetic.config import STATISTICAL_SDTYPES, GeneratorConfig
-from builder.synthetic.metadata import sdtypes
-from builder.synthetic.models import fit_errors, quiet
+from builder.synthetic.config import DIRECT_COPULA, STATISTICAL_SDTYPES, GeneratorConfig
+from builder.synthetic.metadata import columns_of
+from builder.synthetic.models import condition_error, fit_errors, quiet
 
-#: The sdtypes encoded as numbers; the other STATISTICAL_SDTYPES are categories.
+#: The sdtypes encoded as numbers; the others are categories.
 NUMBERS = ("numerical", "datetime")
+#: Every sdtype the direct copula models.
+MODELLED = (*STATISTICAL_SDTYPES, "ordinal")
 #: Most decimals a rounding scheme is learned for (as RDT: float precision less one digit).
 MAX_DECIMALS = sys.float_info.dig - 1
 #: Rounds of drawing again the rows a constraint rejects.
@@ -74,14 +82,12 @@ class NumberColumn:
                      1 - len(present) / len(values) if len(values) else 0.0)
         return column, np.where(np.isnan(values), mean, values)
 
-    def encode(self, value: Any, clip: bool, owner: str) -> float:
-        """A condition's value as the model sees it."""
+    def encode(self, value: Any, clip: bool) -> float:
+        """A condition's value as the model sees it (ValueError: one it cannot make)."""
         number = float(pd.Timestamp(value).value) if self.kind == "datetime" else float(value)
         if clip and not self.low <= number <= self.high:
-            raise DataError(
-                f"{owner}: {self.name}={value!r} is outside the train rows' range of the class "
-                f"({self._show(self.low)} to {self._show(self.high)}). Expected a value within "
-                "it, or synthetic.generator.enforce_min_max_values: false to go beyond it.")
+            raise ValueError(f"{self.name} stays within the class's train range "
+                             f"({self._show(self.low)} to {self._show(self.high)}).")
         return number
 
     def decode(self, values: np.ndarray, clip: bool, rng: np.random.Generator) -> pd.Series:
@@ -112,24 +118,28 @@ class CategoryColumn:
     upper: np.ndarray
 
     @classmethod
-    def fit(cls, series: pd.Series, rng: np.random.Generator) -> tuple[CategoryColumn, np.ndarray]:
-        """The column's parameters and its encoding: a uniform draw within each row's share."""
-        codes, values = pd.factorize(series.astype(object), use_na_sentinel=False)
+    def fit(cls, series: pd.Series, rng: np.random.Generator,
+            order: list | None = None) -> tuple[CategoryColumn, np.ndarray]:
+        """The column's parameters and its encoding: a uniform draw within each row's share.
+        Categories come in order of first appearance, or in `order` (an ordinal column's)."""
+        values, codes = _categories(series.astype(object), order)
         shares = np.bincount(codes, minlength=len(values)) / len(codes)
         upper = np.cumsum(shares)
         upper[-1] = 1.0
         lower = upper - shares
         encoded = lower[codes] + rng.random(len(codes)) * shares[codes]
-        return cls(str(series.name), np.asarray(values, dtype=object), upper), encoded
+        return cls(str(series.name), values, upper), encoded
 
-    def encode(self, value: Any, owner: str) -> float:
-        """A condition's value as the model sees it: the middle of its share."""
-        found = np.flatnonzero([known == value for known in self.values])
+    def encode(self, value: Any) -> float:
+        """A condition's value as the model sees it: the middle of its share (ValueError: a
+        value the class's rows lack)."""
+        shares = np.diff(self.upper, prepend=0.0)
+        same = np.array([known == value for known in self.values], dtype=bool)
+        found = np.flatnonzero(same & (shares > 0))
         if not len(found):
-            shown = ", ".join(repr(v) for v in self.values[:10])
-            raise DataError(f"{owner}: {self.name}={value!r} is not among the values the class's "
-                            f"train rows have ({shown}). A category the train rows lack cannot "
-                            "be sampled.")
+            shown = ", ".join(repr(v) for v in self.values[shares > 0][:10])
+            raise ValueError(f"the class's train rows have no {self.name} {value!r} (they have "
+                             f"{shown}).")
         i = found[0]
         lower = self.upper[i - 1] if i else 0.0
         return float((lower + self.upper[i]) / 2)
@@ -137,6 +147,36 @@ class CategoryColumn:
     def decode(self, values: np.ndarray) -> pd.Series:
         index = np.searchsorted(self.upper, np.clip(values, 0.0, 1.0))
         return pd.Series(self.values[np.minimum(index, len(self.values) - 1)], dtype=object)
+
+
+def _categories(values: pd.Series, order: list | None) -> tuple[np.ndarray, np.ndarray]:
+    """The categories (None for missing) and each row's code: in order of first appearance, or
+    in `order` (sorted values when `order` is empty), missing last."""
+    if order is None:
+        codes, found = pd.factorize(values, use_na_sentinel=False)
+        categories = np.asarray(found, dtype=object)
+        categories[pd.isna(categories)] = None
+        return categories, codes
+    present = values.dropna()
+    known = [v for v in order if not pd.isna(v)] if order else _sorted(present.unique())
+    unknown = set(present) - set(known)
+    if unknown:
+        raise DataError(f"synthetic: ordinal column '{values.name}' holds "
+                        f"{sorted(map(str, unknown))[:3]}, which its order {known} lacks.")
+    codes = pd.Categorical(values, categories=known).codes.astype(np.int64)
+    categories = np.asarray(known + [None], dtype=object)
+    codes[codes < 0] = len(known)  # missing values: the last category
+    if not (codes == len(known)).any():
+        categories = categories[:-1]
+    return categories, codes
+
+
+def _sorted(values: np.ndarray) -> list:
+    """Values in order, numbers by value and anything else as text (as RDT orders ordinals)."""
+    try:
+        return sorted(values)
+    except TypeError:
+        return sorted(values, key=str)
 
 
 def as_numbers(series: pd.Series) -> np.ndarray:
@@ -164,8 +204,9 @@ def rounding_decimals(values: np.ndarray) -> int | None:
 def blocker(metadata: Any, frame: pd.DataFrame, constraint_columns: set[str],
             conditions: list[dict[str, Any]]) -> str | None:
     """Why the direct copula cannot model this table as SDV's synthesizer would (None: it can)."""
-    for column, sdtype in sdtypes(metadata).items():
-        if sdtype not in STATISTICAL_SDTYPES:
+    for column, entry in columns_of(metadata).items():
+        sdtype = entry["sdtype"]
+        if sdtype not in MODELLED or entry.get("pii"):
             return f"column '{column}' has sdtype '{sdtype}'"
         series = frame[column]
         if sdtype == "datetime" and not pd.api.types.is_datetime64_any_dtype(series.dtype):
@@ -183,7 +224,7 @@ def blocker(metadata: Any, frame: pd.DataFrame, constraint_columns: set[str],
 class ClassCopula:
     """A Gaussian copula of one class's rows (see the module docstring)."""
 
-    engine = "numpy copula"
+    engine = DIRECT_COPULA
 
     def __init__(self, config: GeneratorConfig, constraints: list[Any]):
         """`constraints`: SDV constraint objects, fitted here on the class's rows."""
@@ -206,12 +247,14 @@ class ClassCopula:
             table, metadata = self._apply_constraints(frame, metadata)
         rng = np.random.default_rng(seed)
         encoded = {}
-        for column, sdtype in sdtypes(metadata).items():
+        for column, entry in columns_of(metadata).items():
+            sdtype = entry["sdtype"]
             if sdtype in NUMBERS:
                 fitted, encoded[column] = NumberColumn.fit(table[column], sdtype,
                                                            self.config.enforce_rounding)
             else:
-                fitted, encoded[column] = CategoryColumn.fit(table[column], rng)
+                order = entry.get("range_values", []) if sdtype == "ordinal" else None
+                fitted, encoded[column] = CategoryColumn.fit(table[column], rng, order)
             self.columns.append(fitted)
         distribution = GaussianCopulaSynthesizer.get_distribution_class(
             self.config.default_distribution)
@@ -258,7 +301,10 @@ class ClassCopula:
                owner: str = "synthetic") -> pd.DataFrame:
         """`rows` rows, a function of the model and `seed` only; `conditions` fixes values."""
         conditions = dict(conditions or {})
-        given = self._encode_conditions(conditions, owner)
+        try:
+            given = self._encode_conditions(conditions)
+        except ValueError as error:
+            raise condition_error(owner, rows, conditions, str(error)) from None
         rng = np.random.default_rng(seed)
         self.model.set_random_state(seed)
         found: list[pd.DataFrame] = []
@@ -280,15 +326,15 @@ class ClassCopula:
             out[column] = value
         return out
 
-    def _encode_conditions(self, conditions: dict[str, Any], owner: str) -> dict[str, float]:
+    def _encode_conditions(self, conditions: dict[str, Any]) -> dict[str, float]:
         by_name = {c.name: c for c in self.columns}
         encoded = {}
         for column, value in conditions.items():
             fitted = by_name[column]
             if isinstance(fitted, NumberColumn):
-                encoded[column] = fitted.encode(value, self.config.enforce_min_max_values, owner)
+                encoded[column] = fitted.encode(value, self.config.enforce_min_max_values)
             else:
-                encoded[column] = fitted.encode(value, owner)
+                encoded[column] = fitted.encode(value)
         return encoded
 
     def _draw(self, rows: int, given: dict[str, float], rng: np.random.Generator) -> pd.DataFrame:

@@ -91,7 +91,7 @@ def fit_errors(name: str) -> Iterator[None]:
 class FitRecord:
     """What the metrics say about one fitted model (no timings: metrics must be reproducible).
 
-    `engine` names what fitted it (`SDV <class>`, or `numpy copula` for
+    `engine` names what fitted it (`SDV <class>`, or `direct copula` for
     `builder.synthetic.copula`); `key` is the cache key (None: not cached); `epochs` the passes a
     neural model trained for (None for copulas)."""
 
@@ -234,18 +234,28 @@ def sample(synthesizer: Any, rows: int, seed: int, conditions: dict[str, Any] | 
             return synthesizer.sample(rows)[TABLE]
         from sdv.sampling import Condition
 
-        shown = ", ".join(f"{k}={v!r}" for k, v in conditions.items())
         try:
             out = synthesizer.sample_from_conditions(
                 [Condition(column_values=conditions, num_rows=rows)])[TABLE]
         except Exception as error:  # SDV raises ValueError or its own errors for bad conditions
-            raise DataError(f"{owner}: SDV could not sample {rows} rows with {shown}: "
-                            f"{' '.join(str(error).split())} A number outside the train rows' "
-                            "range needs synthetic.generator.enforce_min_max_values: false; a "
-                            "category the train rows lack cannot be sampled.") from error
+            raise condition_error(owner, rows, conditions, str(error)) from error
     if len(out) < rows:
         raise DataError(f"{owner}: SDV's conditional sampling found {len(out)} of {rows} rows "
-                        f"with {shown} (it rejects samples that miss the condition). Expected a "
-                        "condition the model produces often enough; sampling: per_class fits a "
-                        "model per class instead.")
+                        f"with {shown_conditions(conditions)} (it rejects samples that miss the "
+                        "condition). Expected a condition the model produces often enough; "
+                        "sampling: per_class fits a model per class instead.")
     return out
+
+
+def shown_conditions(conditions: dict[str, Any]) -> str:
+    """`Home='rent', Age=90`: conditions as messages show them."""
+    return ", ".join(f"{k}={v!r}" for k, v in conditions.items())
+
+
+def condition_error(owner: str, rows: int, conditions: dict[str, Any], reason: str) -> DataError:
+    """The error for conditions a model cannot be sampled with, `reason` saying why."""
+    return DataError(f"{owner}: SDV could not sample {rows} rows with "
+                     f"{shown_conditions(conditions)}: {' '.join(reason.split())} A number "
+                     "outside the train rows' range needs synthetic.generator."
+                     "enforce_min_max_values: false; a category the train rows lack cannot be "
+                     "sampled.")

@@ -101,7 +101,9 @@ class Synthesizer:
             return None
         constrained = {c for config in self.config.constraints.values()
                        for c in config.column_names()}
-        conditions = [r.conditions for r in requests if r.conditions]
+        # A class's model has no label column: its rows all share the class.
+        conditions = [{c: v for c, v in r.conditions.items() if c != self.label}
+                      for r in requests if r.conditions]
         return copula.blocker(self.class_metadata, self.train, constrained, conditions)
 
     @property

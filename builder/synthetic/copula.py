@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from builder.balance.table import numeric_values
 from builder.errors import DataError
 from builder.synthetic.config import DIRECT_COPULA, STATISTICAL_SDTYPES, GeneratorConfig
 from builder.synthetic.metadata import columns_of
@@ -73,7 +74,7 @@ class NumberColumn:
     @classmethod
     def fit(cls, series: pd.Series, kind: str, rounding: bool) -> tuple[NumberColumn, np.ndarray]:
         """The column's parameters and its encoding (missing values as the mean)."""
-        values = as_numbers(series)
+        values = numeric_values(series)
         present = values[~np.isnan(values)]
         mean = float(present.mean()) if len(present) else 0.0
         low, high = (float(present.min()), float(present.max())) if len(present) else (0.0, 0.0)
@@ -96,7 +97,7 @@ class NumberColumn:
         if self.decimals is not None:
             values = np.round(values, self.decimals)
         values = np.where(rng.random(len(values)) < self.missing, np.nan, values)
-        if self.kind == "datetime":  # as_numbers() read zoned times in UTC
+        if self.kind == "datetime":  # numeric_values() read zoned times in UTC
             times = pd.to_datetime(pd.Series(np.round(values)).astype("Int64"), unit="ns")
             zone = getattr(self.dtype, "tz", None)
             return times.dt.tz_localize("UTC").dt.tz_convert(zone) if zone else times
@@ -177,14 +178,6 @@ def _sorted(values: np.ndarray) -> list:
         return sorted(values)
     except TypeError:
         return sorted(values, key=str)
-
-
-def as_numbers(series: pd.Series) -> np.ndarray:
-    """A numerical or datetime column as float64, NaN for missing (datetimes in nanoseconds)."""
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        stamps = series.to_numpy(dtype="datetime64[ns]").view("int64").astype(np.float64)
-        return np.where(series.isna().to_numpy(), np.nan, stamps)
-    return pd.to_numeric(series, errors="coerce").astype("float64").to_numpy()
 
 
 def rounding_decimals(values: np.ndarray) -> int | None:

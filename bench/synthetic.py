@@ -6,16 +6,20 @@ Three measurements, each against a baseline run in the same process:
    overrides, the cache key, the cached pickle, seeding) against calling SDV directly (detect,
    fit, sample). Target: at most 10% slower.
 2. Rare-class generation: making the rows a balanced train split needs for the 3% class with
-   one model per class (Flywheel's `sampling: per_class`: fit on the class's rows, sample) against
-   SDV's `sample_from_conditions` on one model of the whole table (reject sampling). Target: at
-   least 5x faster. Also reported: how faithful the rows are (SDMetrics quality against the real
-   rows of the class).
+   one model per class against SDV's `sample_from_conditions` on one model of the whole table
+   (reject sampling), same model family and rows on both sides. Target: at least 5x faster. The
+   Flywheel side runs the augment stage's code (`builder.synthetic.synthesize.Synthesizer`,
+   `sampling: per_class`): metadata detected on the whole train table as the stage does, the
+   class's model fitted (for the Gaussian copula `builder.synthetic.copula`; CTGAN and TVAE
+   through SDV, with the class's epochs raised to the steps of a whole-table model), then
+   sampled; the SDV side detects the metadata, fits and samples. Also reported: how faithful the
+   rows are (SDMetrics quality against the real rows of the class).
 3. Efficacy: the augment stage on a recipe over the same table, raw against balanced train
    splits (random over-sampling, SMOTE, SDV per-class synthesis): balanced accuracy and F1 of the
    minority class on the real test split.
 
 Overhead times are the best of `--repeat` runs of each side, interleaved; the rare-class times
-medians (CTGAN and TVAE: fewer runs). One thread for numpy, scikit-learn and torch on both sides;
+medians of `--repeat` interleaved rounds (CTGAN and TVAE: one round). One thread for numpy, scikit-learn and torch on both sides;
 CPU time is shown next to wall time because the machine's cores are shared.
 
     python bench/synthetic.py [--repeat K] [--epochs E] [--skip-ctgan]
@@ -57,12 +61,6 @@ def clock(job: Callable[[], object]) -> tuple[float, float, object]:
     return time.perf_counter() - wall, time.process_time() - cpu, result
 
 
-def median_times(job: Callable[[], object], repeat: int) -> tuple[float, float, object]:
-    runs = [clock(job) for _ in range(repeat)]
-    return (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
-            runs[-1][2])
-
-
 def sdv_class(kind: str):
     import sdv.single_table
 
@@ -77,13 +75,37 @@ def options(kind: str, epochs: int) -> dict:
     return {"epochs": epochs, "enable_gpu": False}
 
 
+def generator_config(kind: str, epochs: int):
+    """Flywheel's config of the generator `options(kind, epochs)` describes."""
+    from builder.synthetic.config import GENERATORS
+
+    chosen = {k: v for k, v in options(kind, epochs).items() if k != "enable_gpu"}
+    return GENERATORS.get(kind).Config(type=kind, **chosen)
+
+
 def flywheel_models(kind: str, epochs: int, cache: Path):
     from builder.synthetic.config import GENERATORS
     from builder.synthetic.models import Models
 
-    chosen = {k: v for k, v in options(kind, epochs).items() if k != "enable_gpu"}
-    config = GENERATORS.get(kind).Config(type=kind, **chosen)
+    config = generator_config(kind, epochs)
     return Models(GENERATORS.get(kind)(config), [], cache)
+
+
+def flywheel_synthesizer(train, kind: str, epochs: int, cache: Path):
+    """The augment stage's synthesizer of `train` with `sampling: per_class`, its metadata
+    detected on the whole table as the stage does."""
+    from builder.stages import derive_seed
+    from builder.synthetic import metadata as meta
+    from builder.synthetic.config import SyntheticConfig
+    from builder.synthetic.models import quiet
+    from builder.synthetic.synthesize import Synthesizer
+
+    config = SyntheticConfig(generator=generator_config(kind, epochs), sampling="per_class",
+                             rows=1)
+    with quiet():
+        metadata = meta.detect(meta.plain(train), LABEL, {})
+    return Synthesizer(config, train, LABEL, metadata, cache,
+                       lambda *names: derive_seed(SEED, *names))
 
 
 def sdv_fit(train, kind: str, epochs: int, label: str):
@@ -138,8 +160,8 @@ def rare_class(train, kind: str, epochs: int, rows: int, repeat: int) -> dict:
     from sdv.metadata import Metadata
     from sdv.sampling import Condition
 
-    from builder.synthetic import metadata as meta
-    from builder.synthetic.models import quiet, sample
+    from builder.synthetic.models import quiet
+    from builder.synthetic.synthesize import Request
 
     real_rare = train[train[LABEL] == RARE].drop(columns=LABEL).reset_index(drop=True)
     result: dict = {"rows": rows, "class_rows": len(real_rare)}
@@ -160,26 +182,35 @@ def rare_class(train, kind: str, epochs: int, rows: int, repeat: int) -> dict:
     cache = Path(tempfile.mkdtemp(prefix="bench-cache-"))
 
     def fit_class():
-        shutil.rmtree(cache, ignore_errors=True)
-        with quiet():
-            metadata = meta.detect(meta.plain(real_rare), None, {})
-        return flywheel_models(kind, epochs, cache).fit(RARE, real_rare, metadata, SEED)
+        shutil.rmtree(cache, ignore_errors=True)  # a fit, never a cached model
+        synthesizer = flywheel_synthesizer(train, kind, epochs, cache)
+        synthesizer.model_for(RARE)
+        return synthesizer
 
+    def sample_class(synthesizer):
+        made = synthesizer.sample(Request("balance", RARE, RARE, rows), SEED)
+        return made.drop(columns=LABEL)
+
+    runs: dict[str, list] = {"sdv_fit_joint": [], "sdv_sample_from_conditions": [],
+                             "flywheel_fit_class": [], "flywheel_sample_class": []}
     try:
-        once = 1 if kind != "gaussian_copula" else repeat
-        fit_joint_wall, fit_joint_cpu, joint = median_times(fit_joint, once)
-        cond_wall, cond_cpu, cond_rows = median_times(
-            lambda: conditional(joint), repeat if kind == "gaussian_copula" else 1)
-        fit_class_wall, fit_class_cpu, model = median_times(fit_class, repeat)
-        class_wall, class_cpu, class_rows = median_times(lambda: sample(model, rows, SEED), repeat)
+        # Interleaved rounds, so that the neighbours' load hits both sides alike; medians.
+        for _ in range(repeat if kind == "gaussian_copula" else 1):
+            runs["sdv_fit_joint"].append(clock(fit_joint))
+            joint = runs["sdv_fit_joint"][-1][2]
+            runs["sdv_sample_from_conditions"].append(clock(lambda: conditional(joint)))
+            runs["flywheel_fit_class"].append(clock(fit_class))
+            synthesizer = runs["flywheel_fit_class"][-1][2]
+            runs["flywheel_sample_class"].append(clock(lambda: sample_class(synthesizer)))
     finally:
         shutil.rmtree(cache, ignore_errors=True)
-    result.update({
-        "sdv_fit_joint": (fit_joint_wall, fit_joint_cpu),
-        "sdv_sample_from_conditions": (cond_wall, cond_cpu),
-        "flywheel_fit_class": (fit_class_wall, fit_class_cpu),
-        "flywheel_sample_class": (class_wall, class_cpu),
-    })
+    for name, timed in runs.items():
+        result[name] = (statistics.median(r[0] for r in timed),
+                        statistics.median(r[1] for r in timed))
+    cond_rows = runs["sdv_sample_from_conditions"][-1][2]
+    class_rows = runs["flywheel_sample_class"][-1][2]
+    record = synthesizer.models.records[RARE]
+    result.update({"flywheel_engine": record.engine, "flywheel_epochs": record.epochs})
     with quiet():
         metadata = Metadata.detect_from_dataframes({"table": real_rare})
         for name, made in (("sdv", cond_rows), ("flywheel", class_rows)):
@@ -294,7 +325,9 @@ def main() -> None:
               f"sample_from_conditions {r['sdv_sample_from_conditions'][0]:6.2f} s = "
               f"{sdv_total:6.2f} s")
         print(f"     Flywheel fit the class    {r['flywheel_fit_class'][0]:6.2f} s + sample "
-              f"{r['flywheel_sample_class'][0]:13.2f} s = {ours_total:6.2f} s")
+              f"{r['flywheel_sample_class'][0]:13.2f} s = {ours_total:6.2f} s  ("
+              + r["flywheel_engine"]
+              + (f", {r['flywheel_epochs']} epochs" if r["flywheel_epochs"] else "") + ")")
         failed = isinstance(r["sdv_quality"], str)
         print(f"     speed-up: {sdv_total / ours_total:.1f}x end to end, "
               f"{r['sdv_sample_from_conditions'][0] / r['flywheel_sample_class'][0]:.1f}x "

@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 
-def _table(header: list[str], rows: list[list[Any]]) -> str:
+def table(header: list[str], rows: list[list[Any]]) -> str:
+    """A Markdown table (cells converted with `str`, `|` escaped: class names are the user's)."""
+    def cell(value: Any) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -29,7 +33,7 @@ def section_balance(composed: Any, metrics: dict) -> str:
         rows = [[c, _share(before[c], sum(before.values())), _share(after[c], sum(after.values()))]
                 for c in before]
         return ("## Train split classes\n\nNo balance target; rows were added to the train split "
-                "only.\n\n" + _table(["class", "before", "after"], rows))
+                "only.\n\n" + table(["class", "before", "after"], rows))
     classes = balance["classes"]
     total_before = sum(c["before"] for c in classes.values())
     total_after = sum(c["after"] for c in classes.values())
@@ -44,7 +48,7 @@ def section_balance(composed: Any, metrics: dict) -> str:
         f"Target for the train split: {balance['target']}. Only the train split is balanced; "
         "validation and test rows are real and untouched. `_origin` marks every row "
         "(real, oversampled, smote, synthetic).\n\n"
-        + _table(["class", "before", "target", "after", "how", "rows by origin", "why"], rows)
+        + table(["class", "before", "target", "after", "how", "rows by origin", "why"], rows)
         + "\n\n`after` also counts synthetic rows added by `synthetic.rows` or scenarios."
     )
 

@@ -28,8 +28,6 @@ Problems = Iterator[tuple[str, str]]
 
 #: Per-class strategies; `auto` lets the planner pick one and write down why.
 STRATEGIES = ("auto", "keep", "undersample", "oversample", "smote", "synthetic")
-#: Strategies that add rows, and whether they copy or derive from real rows.
-ADDING = ("oversample", "smote", "synthetic")
 
 
 @dataclass(kw_only=True)

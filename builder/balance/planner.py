@@ -40,11 +40,16 @@ class TableProfile:
 
     @property
     def smote_variant(self) -> str:
-        """SMOTE for numeric columns, SMOTEN for categorical ones, SMOTENC for a mix (missing
-        numbers count as a mix: their missingness becomes a categorical flag)."""
-        if self.numeric and (self.categorical or self.missing_numbers):
-            return "SMOTENC"
-        return "SMOTE" if self.numeric else "SMOTEN"
+        """The SMOTE variant for this table (missing numbers count as a mix: the samplers encode
+        their missingness as a categorical flag)."""
+        return smote_variant(self.numeric > 0, self.categorical > 0 or self.missing_numbers)
+
+
+def smote_variant(numeric: bool, categorical: bool) -> str:
+    """SMOTE for numeric columns, SMOTEN for categorical ones, SMOTENC for a mix."""
+    if numeric and categorical:
+        return "SMOTENC"
+    return "SMOTE" if numeric else "SMOTEN"
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from builder.balance.table import column_kind, conform
+from builder.balance.planner import smote_variant
+from builder.balance.table import column_kind, conform, numeric_values
 
 #: A numeric column with at most this many distinct values is discrete: new values are snapped
 #: to the nearest value seen (a loan term of 12, 24, 36... months stays one of those).
@@ -57,9 +58,8 @@ class SmoteEncoding:
 
     @property
     def variant(self) -> str:
-        if self.numeric and self.categorical:
-            return "SMOTENC"
-        return "SMOTE" if self.numeric else "SMOTEN"
+        """The imbalanced-learn sampler for the encoded columns."""
+        return smote_variant(bool(self.numeric), bool(self.categorical))
 
 
 def encode(features: pd.DataFrame) -> SmoteEncoding:
@@ -74,11 +74,7 @@ def encode(features: pd.DataFrame) -> SmoteEncoding:
             columns[name] = text
             categorical.append(name)
             continue
-        values = series
-        if kind == "datetime":
-            values = pd.Series(series.to_numpy(dtype="datetime64[ns]").view("int64"),
-                               index=series.index).where(series.notna())
-        numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+        numbers = pd.Series(numeric_values(series), index=series.index)
         missing = numbers.isna()
         if missing.any():
             flag = name + _FLAG

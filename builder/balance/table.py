@@ -46,6 +46,15 @@ def column_kind(series: pd.Series) -> str:
     return "categorical"
 
 
+def numeric_values(series: pd.Series) -> np.ndarray:
+    """A numeric or datetime column as float64, NaN for missing (datetimes as nanoseconds since
+    the epoch, in UTC); anything that is not a number is missing."""
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        stamps = series.to_numpy(dtype="datetime64[ns]").view("int64").astype(np.float64)
+        return np.where(series.isna().to_numpy(), np.nan, stamps)
+    return pd.to_numeric(series, errors="coerce").astype("float64").to_numpy()
+
+
 def conform(new: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
     """`new`'s columns cast to the dtypes of the same columns in `like` (integers rounded)."""
     out = {}

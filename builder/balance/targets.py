@@ -43,7 +43,8 @@ def apportion(total: int, shares: dict[str, float]) -> dict[str, int]:
     raw = {name: total * share for name, share in shares.items()}
     counts = {name: math.floor(value) for name, value in raw.items()}
     left = total - sum(counts.values())
-    order = sorted(shares, key=lambda name: (-(raw[name] - counts[name]), list(shares).index(name)))
+    # sorted() is stable: among equal remainders the earlier class comes first.
+    order = sorted(shares, key=lambda name: counts[name] - raw[name])
     for name in order[:left]:
         counts[name] += 1
     return counts

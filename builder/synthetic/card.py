@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from builder.balance.card import _table
+from builder.balance.card import table
+from builder.synthetic.config import DIRECT_COPULA
 
 
 def _fmt(value: Any) -> str:
@@ -15,7 +16,7 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _share(value: float | None) -> str:
+def _percent(value: float | None) -> str:
     return "n/a (no holdout split)" if value is None else f"{value:.2%}"
 
 
@@ -30,7 +31,7 @@ def section_synthetic(composed: Any, metrics: dict) -> str:
     mode = augment.get("mode")
     lines = [
         "## Synthetic data\n",
-        f"Generator: SDV `{generator['type']}` ({options}); mode `{mode}`; sampling "
+        f"Generator: `{generator['type']}` ({options}); mode `{mode}`; sampling "
         f"`{synthetic['sampling']}`. Models are fitted on the real train rows only: validation and "
         "test rows are never seen by a generator.",
     ]
@@ -41,15 +42,30 @@ def section_synthetic(composed: Any, metrics: dict) -> str:
     models = synthetic.get("models") or {}
     if models:
         planted = any(m["canary_rows"] for m in models.values())
+        trained = any("epochs" in m for m in models.values())
+        header = ["model", "fitted on rows", "canary rows", "fitted by"] + (
+            ["epochs"] if trained else [])
+        rows = [[n, m["rows"], m["canary_rows"], m.get("engine", "")]
+                + ([m.get("epochs", "")] if trained else []) for n, m in models.items()]
         lines.append("\nModels, fitted on real train rows"
                      + (" (plus canary rows, see below)" if planted else "") + ":\n\n"
-                     + _table(["model", "fitted on rows", "canary rows"],
-                                   [[n, m["rows"], m["canary_rows"]] for n, m in models.items()]))
+                     + table(header, rows))
+        if any(m.get("engine") == DIRECT_COPULA for m in models.values()):
+            lines.append(f"\n`{DIRECT_COPULA}`: the model inside SDV's Gaussian copula "
+                         "synthesizer (copulas' GaussianMultivariate over the same column "
+                         "encodings), fitted and sampled without the synthesizer's fixed "
+                         "per-model costs.")
+        if trained:
+            lines.append("\nA model fitted on one class trains for as many optimiser steps as "
+                         "the configured epochs give a model of the whole train split.")
+    if synthetic.get("copula_fallback"):
+        lines.append("\nThe per-class Gaussian copulas were fitted by SDV's synthesizer rather "
+                     f"than directly, because {synthetic['copula_fallback']}.")
     requests = synthetic.get("requests") or {}
     rows = [[purpose, name, n] for purpose, names in requests.items() for name, n in names.items()]
     if rows:
         lines.append("\nRows generated:\n\n"
-                     + _table(["purpose", "class or scenario", "rows"], rows))
+                     + table(["purpose", "class or scenario", "rows"], rows))
     constraints = synthetic.get("constraints") or {}
     if constraints:
         lines.append("\nConstraints: " + "; ".join(
@@ -82,7 +98,7 @@ def section_evaluation(composed: Any, metrics: dict) -> str:
     if quality:
         parts.append(
             "Quality (SDMetrics, generated rows against real train rows of the same classes in the "
-            "same mix; 1 is best):\n\n" + _table(
+            "same mix; 1 is best):\n\n" + table(
                 ["rows", "count", "score", "column shapes", "column pair trends", "validity"],
                 [[o, q["rows"], _fmt(q["score"]), _fmt(q["column_shapes"]),
                   _fmt(q["column_pair_trends"]), _fmt(q["validity"])] for o, q in quality.items()]))
@@ -92,19 +108,19 @@ def section_evaluation(composed: Any, metrics: dict) -> str:
             rows = [[c, real.get(c, ""), made.get(c, ""), f"{d['metric']} {_fmt(d['score'])}"]
                     for c, d in q["columns"].items()]
             parts.append(f"Distributions, real vs {origin} rows:\n\n"
-                         + _table(["column", "real", origin, "shape score"], rows))
+                         + table(["column", "real", origin, "shape score"], rows))
     origins = {o: p for o, p in privacy.items() if isinstance(p, dict)}
     if origins:
         parts.append(
             "Privacy (distance to closest real train record, SDMetrics' distance; the baseline is "
             "real holdout rows, which no generator saw; a ratio near or above 1 means generated "
-            "rows are no closer to train rows than new real rows are):\n\n" + _table(
+            "rows are no closer to train rows than new real rows are):\n\n" + table(
                 ["rows", "median DCR", "holdout median DCR", "DCR ratio", "exact copies"],
                 [[o, _fmt(p["dcr_median"]), _fmt(p["holdout_dcr_median"]), _fmt(p["dcr_ratio"]),
                   f"{p['exact_copies']:.2%} ({p['exact_copy_rows']} rows)"]
                  for o, p in origins.items()])
             + "\n\nReal holdout rows equal to a train row (the baseline for exact copies): "
-            + _share(privacy.get("holdout_exact_copies")) + ".")
+            + _percent(privacy.get("holdout_exact_copies")) + ".")
     if efficacy:
         minority = efficacy["minority_class"]
         rows = [[name, e["train_rows"], _fmt(e["balanced_accuracy"]), _fmt(e["minority_f1"])]
@@ -113,12 +129,12 @@ def section_evaluation(composed: Any, metrics: dict) -> str:
         parts.append(
             f"Efficacy ({efficacy['model']} trained on each train split, tested on the real "
             f"`{efficacy['split']}` split, {efficacy['test_rows']} rows):\n\n"
-            + _table(["trained on", "rows", "balanced accuracy", f"F1 of '{minority}'"], rows))
+            + table(["trained on", "rows", "balanced accuracy", f"F1 of '{minority}'"], rows))
     if gates:
         rows = [[g["gate"], _fmt(g["value"]), g["threshold"],
                  {True: "pass", False: "FAIL", None: "not measured"}[g["passed"]]] for g in gates]
         parts.append("Gates (recipe thresholds on the synthetic rows):\n\n"
-                     + _table(["gate", "value", "threshold", "result"], rows))
+                     + table(["gate", "value", "threshold", "result"], rows))
     return "\n\n".join(parts)
 
 
@@ -129,5 +145,5 @@ def _release_table(metrics: dict) -> str:
     classes = list(next(iter(made.values()), {}) or next(iter(real.values()), {}))
     rows = [[split, *[f"{real.get(split, {}).get(c, 0)} -> {made.get(split, {}).get(c, 0)}"
                       for c in classes]] for split in (made or real)]
-    return "Rows per split and class, real -> released:\n\n" + _table(["split", *classes], rows)
+    return "Rows per split and class, real -> released:\n\n" + table(["split", *classes], rows)
 

@@ -38,6 +38,8 @@ CONSTRAINTS = Registry("synthetic constraint", "builder.synthetic.constraints")
 
 #: SDV sdtypes whose values are modelled from the real column (never PII).
 STATISTICAL_SDTYPES = ("numerical", "categorical", "boolean", "datetime")
+#: How the metrics name a per-class Gaussian copula fitted by `builder.synthetic.copula`.
+DIRECT_COPULA = "direct copula"
 
 
 @dataclass(kw_only=True)

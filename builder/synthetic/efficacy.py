@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from builder.balance.table import column_kind
+from builder.balance.table import column_kind, numeric_values
 
 #: Categorical columns with more values are left out (the model bins at most 255 categories).
 MAX_CATEGORIES = 250
@@ -37,13 +36,9 @@ def _table_features(frames: list[pd.DataFrame], columns: list[str]) -> list[pd.D
             categories = sorted(set().union(*(s.dropna().unique() for s in strings)))
             for i, values in enumerate(strings):
                 out[i][column] = pd.Categorical(values, categories=categories)
-        elif kind == "datetime":
-            for i, f in enumerate(frames):
-                values = f[column].to_numpy(dtype="datetime64[ns]").view("int64").astype(float)
-                out[i][column] = np.where(f[column].isna(), np.nan, values)
         else:
             for i, f in enumerate(frames):
-                out[i][column] = pd.to_numeric(f[column], errors="coerce").astype(float)
+                out[i][column] = numeric_values(f[column])
     return out
 
 

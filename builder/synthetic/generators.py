@@ -7,12 +7,21 @@
 | `tvae` | `TVAESynthesizer` | `epochs`, `batch_size` |
 | `copulagan` | `CopulaGANSynthesizer` | `epochs`, `batch_size`, `pac`, `default_distribution` |
 
-SDV is imported inside `synthesizer()` only: importing it costs ~6 s and 700 MiB.
+SDV is imported inside `synthesizer()` only: importing it costs ~6 s and 700 MiB. (A per-class
+Gaussian copula is fitted by `builder.synthetic.copula` when the table allows it.)
+
+Training budget of a per-class model: SDV's `epochs` are passes over the rows a model is fitted
+on, and CTGAN and TVAE take one optimiser step per batch of 500 rows, so a model of a 266-row
+class would train 1/16 of the steps a model of an 8,000-row table gets from the same `epochs`. A model fitted
+on part of the train split (a class) therefore trains for enough epochs to take at least the
+optimiser steps `epochs` gives a model of the whole train split (`TorchGenerator.epochs_for`);
+the epochs used are in the metrics (`synthetic.models.<class>.epochs`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -33,17 +42,41 @@ class Generator:
     def __init__(self, config: GeneratorConfig):
         self.config = config
 
-    def options(self) -> dict[str, Any]:
-        """Keyword arguments for the SDV class: every config key except `type`."""
+    def options(self, rows: int, table_rows: int | None = None) -> dict[str, Any]:
+        """Keyword arguments for the SDV class when fitted on `rows` of the train split's
+        `table_rows` rows (None: the whole split): every config key except `type`."""
         return {f.name: getattr(self.config, f.name) for f in dataclasses.fields(self.config)
                 if f.name != "type"}
 
-    def synthesizer(self, metadata: Any) -> Any:
-        """An unfitted SDV synthesizer for `metadata`."""
+    def synthesizer(self, metadata: Any, rows: int, table_rows: int | None = None) -> Any:
+        """An unfitted SDV synthesizer for `metadata`, to be fitted on `rows` rows."""
         import sdv.single_table
 
         cls = getattr(sdv.single_table, self.sdv_class)
-        return cls(metadata, **self.options())
+        return cls(metadata, **self.options(rows, table_rows))
+
+
+class TorchGenerator(Generator):
+    """A neural generator trained with torch, in `epochs` passes of `batch_size`-row steps."""
+
+    uses_torch = True
+
+    def steps_per_epoch(self, rows: int) -> int:
+        """Optimiser steps in one epoch over `rows` rows (CTGAN drops the last partial batch)."""
+        return max(rows // self.config.batch_size, 1)
+
+    def epochs_for(self, rows: int, table_rows: int | None) -> int:
+        """The configured epochs, raised so that a model of `rows` rows takes at least the steps
+        they give a model of all `table_rows` train rows."""
+        epochs = self.config.epochs
+        if table_rows is None or table_rows <= rows:
+            return epochs
+        steps = epochs * self.steps_per_epoch(table_rows)
+        return max(epochs, math.ceil(steps / self.steps_per_epoch(rows)))
+
+    def options(self, rows: int, table_rows: int | None = None) -> dict[str, Any]:
+        return {**super().options(rows, table_rows), "epochs": self.epochs_for(rows, table_rows),
+                "enable_gpu": False}
 
 
 def _check_distribution(value: str | None) -> Problems:
@@ -100,13 +133,9 @@ class CTGANConfig(GeneratorConfig):
 
 
 @GENERATORS.register("ctgan")
-class CTGAN(Generator):
+class CTGAN(TorchGenerator):
     Config = CTGANConfig
     sdv_class = "CTGANSynthesizer"
-    uses_torch = True
-
-    def options(self) -> dict[str, Any]:
-        return {**super().options(), "enable_gpu": False}
 
 
 @dataclass(kw_only=True)
@@ -121,13 +150,13 @@ class TVAEConfig(GeneratorConfig):
 
 
 @GENERATORS.register("tvae")
-class TVAE(Generator):
+class TVAE(TorchGenerator):
     Config = TVAEConfig
     sdv_class = "TVAESynthesizer"
-    uses_torch = True
 
-    def options(self) -> dict[str, Any]:
-        return {**super().options(), "enable_gpu": False}
+    def steps_per_epoch(self, rows: int) -> int:
+        """TVAE keeps the last partial batch."""
+        return math.ceil(rows / self.config.batch_size)
 
 
 @dataclass(kw_only=True)
@@ -142,10 +171,6 @@ class CopulaGANConfig(CTGANConfig):
 
 
 @GENERATORS.register("copulagan")
-class CopulaGAN(Generator):
+class CopulaGAN(TorchGenerator):
     Config = CopulaGANConfig
     sdv_class = "CopulaGANSynthesizer"
-    uses_torch = True
-
-    def options(self) -> dict[str, Any]:
-        return {**super().options(), "enable_gpu": False}

@@ -15,9 +15,11 @@ import pandas as pd
 
 from builder.columns import require_columns
 from builder.errors import DataError
-from builder.synthetic.config import ColumnConfig
+from builder.synthetic.config import STATISTICAL_SDTYPES, ColumnConfig
 
 TABLE = "table"
+#: sdtypes that SDV refuses to mark as PII: their values are modelled, or are keys.
+NOT_PII_SDTYPES = (*STATISTICAL_SDTYPES, "id")
 
 
 def plain(frame: pd.DataFrame) -> pd.DataFrame:
@@ -46,11 +48,10 @@ def detect(frame: pd.DataFrame, label: str | None, columns: dict[str, ColumnConf
     detected = metadata.to_dict()["tables"][TABLE]["columns"]
     for name, override in columns.items():
         sdtype = override.sdtype or detected[name]["sdtype"]
-        if override.pii and sdtype in ("numerical", "categorical", "boolean", "datetime", "id"):
+        if override.pii and sdtype in NOT_PII_SDTYPES:
             sdtype = "unknown"  # SDV fakes 'unknown' PII columns as "sdv-pii-..." strings
         kwargs: dict[str, Any] = {}
-        if override.pii is not None and sdtype not in ("numerical", "categorical", "boolean",
-                                                       "datetime", "id"):
+        if override.pii is not None and sdtype not in NOT_PII_SDTYPES:
             kwargs["pii"] = override.pii
         try:
             metadata.update_column(column_name=name, sdtype=sdtype, table_name=TABLE, **kwargs)

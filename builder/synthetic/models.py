@@ -1,8 +1,10 @@
 """Fit SDV synthesizers once, cache them, and sample from them reproducibly.
 
-A fitted synthesizer is pickled to `data/<recipe>/.cache/synthetic/`, keyed by a hash of
-everything that decides the fit: the rows, the metadata, the generator and constraint configs,
-the fit seed and the SDV version. Changing only how many rows are wanted (a balance count,
+A fitted model (SDV's synthesizer, or a `builder.synthetic.copula.ClassCopula`) is pickled to
+`data/<recipe>/.cache/synthetic/`, keyed by a hash of everything that decides the fit: the rows,
+the metadata, what fits it, the generator's options (with the epochs a per-class model trains
+for, see `builder.synthetic.generators`), the constraint configs, the fit seed and the SDV
+version. Changing only how many rows are wanted (a balance count,
 `synthetic.rows`) re-samples the cached model without fitting again. The cache lies outside
 every DVC output: pickles differ byte-wise between processes, and must not re-trigger stages.
 
@@ -67,35 +69,77 @@ def frame_digest(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
+#: SDV's exceptions for train rows that break the metadata or a constraint.
+DATA_ERRORS = ("ConstraintNotMetError", "ConstraintsNotMetError", "InvalidDataError")
+
+
+@contextlib.contextmanager
+def fit_errors(name: str) -> Iterator[None]:
+    """Turn SDV's complaints about the rows of model `name` into a `DataError`."""
+    try:
+        yield
+    except Exception as error:
+        if type(error).__name__ in DATA_ERRORS:
+            raise DataError(
+                f"synthetic: SDV cannot fit the '{name}' model: {' '.join(str(error).split())} "
+                "Check synthetic.constraints and synthetic.columns against the train rows."
+            ) from error
+        raise
+
+
 @dataclass
 class FitRecord:
-    """What the metrics say about one fitted model (no timings: metrics must be reproducible)."""
+    """What the metrics say about one fitted model (no timings: metrics must be reproducible).
+
+    `engine` names what fitted it (`SDV <class>`, or `direct copula` for
+    `builder.synthetic.copula`); `key` is the cache key (None: not cached); `epochs` the passes a
+    neural model trained for (None for copulas)."""
 
     rows: int
     canary_rows: int
-    key: str
+    engine: str
+    key: str | None = None
+    epochs: int | None = None
+
+    def as_metrics(self) -> dict[str, Any]:
+        """The record as metrics, without the fields that do not apply."""
+        return {name: value for name, value in asdict(self).items() if value is not None}
 
 
 class Models:
     """The synthesizers of one build, fitted or loaded from the cache on first use."""
 
     def __init__(self, generator: Generator, constraints: list[Any], cache_dir: Path,
-                 log: Callable[[str], None] = lambda message: None):
+                 log: Callable[[str], None] = lambda message: None,
+                 table_rows: int | None = None):
+        """`table_rows`: the train split's rows, which a per-class model's training budget
+        follows (None: every model is fitted on the whole split)."""
         self.generator = generator
         self.constraints = constraints
         self.cache_dir = cache_dir
         self.log = log
+        self.table_rows = table_rows
         self.records: dict[str, FitRecord] = {}
-        self._fitted: dict[str, Any] = {}
         self._used: set[Path] = set()
 
-    def key(self, frame: pd.DataFrame, metadata: Any, seed: int, drop: frozenset[str]) -> str:
+    def engine(self, direct: bool) -> str:
+        """What fits a model: SDV's synthesizer class, or the direct copula."""
+        from builder.synthetic.copula import ClassCopula
+
+        return ClassCopula.engine if direct else f"SDV {self.generator.sdv_class}"
+
+    def key(self, frame: pd.DataFrame, metadata: Any, seed: int, drop: frozenset[str],
+            direct: bool = False) -> str:
         """The cache key of a fit."""
         import sdv
 
+        from builder.synthetic.copula import VERSION
+
         spec = {
             "sdv": sdv.__version__,
-            "generator": {"type": self.generator.type_name, **asdict(self.generator.config)},
+            "engine": [self.engine(direct), VERSION if direct else None],
+            "generator": {"type": self.generator.type_name,
+                          **self.generator.options(len(frame), self.table_rows)},
             "metadata": metadata.to_dict(),
             "constraints": [asdict(c.config) for c in self.constraints],
             "drop": sorted(drop),
@@ -105,54 +149,54 @@ class Models:
         return hashlib.sha256(text.encode()).hexdigest()[:20]
 
     def fit(self, name: str, frame: pd.DataFrame, metadata: Any, seed: int,
-            drop: frozenset[str] = frozenset(), canary_rows: int = 0) -> Any:
-        """The synthesizer `name` fitted on `frame` (from the cache when the key matches)."""
-        key = self.key(frame, metadata, seed, drop)
+            drop: frozenset[str] = frozenset(), canary_rows: int = 0,
+            direct: bool = False) -> Any:
+        """The model `name` fitted on `frame` (from the cache when the key matches): SDV's
+        synthesizer, or with `direct` a Gaussian copula fitted by `builder.synthetic.copula`."""
+        key = self.key(frame, metadata, seed, drop, direct)
         path = self.cache_dir / f"{self.generator.type_name}-{key}.pkl"
+        options = self.generator.options(len(frame), self.table_rows)
         self.records[name] = FitRecord(rows=len(frame) - canary_rows, canary_rows=canary_rows,
-                                       key=key)
-        synthesizer = self._load(path)
+                                       engine=self.engine(direct), key=key,
+                                       epochs=options.get("epochs"))
+        synthesizer = self._load(path, direct)
         if synthesizer is None:
             started = time.perf_counter()
-            synthesizer = self._fit_new(name, frame, metadata, seed, drop)
+            synthesizer = self._fit_new(name, frame, metadata, seed, drop, direct)
             self.log(f"fitted {self.generator.type_name} '{name}' on {len(frame) - canary_rows} "
                      f"rows in {time.perf_counter() - started:.1f}s")
             self._save(synthesizer, path)
         else:
             self.log(f"reused the cached {self.generator.type_name} '{name}' ({path.name})")
         self._used.add(path)
-        self._fitted[name] = synthesizer
         return synthesizer
 
     def _fit_new(self, name: str, frame: pd.DataFrame, metadata: Any, seed: int,
-                 drop: frozenset[str]) -> Any:
-        constraints = [c.sdv_constraint(drop) for c in self.constraints]
-        constraints = [c for c in constraints if c is not None]
+                 drop: frozenset[str], direct: bool) -> Any:
+        constraints = sdv_constraints(self.constraints, drop)
+        if direct:
+            from builder.synthetic.copula import ClassCopula
+
+            return ClassCopula(self.generator.config, constraints).fit(name, frame, metadata, seed)
         with quiet():
-            synthesizer = self.generator.synthesizer(metadata)
+            synthesizer = self.generator.synthesizer(metadata, len(frame), self.table_rows)
             if constraints:
                 synthesizer.add_constraints(constraints)
             seed_everything(seed, self.generator.uses_torch)
-            try:
+            with fit_errors(name):
                 synthesizer.fit({TABLE: frame})
-            except Exception as error:
-                if type(error).__name__ in ("ConstraintNotMetError", "InvalidDataError",
-                                            "ConstraintsNotMetError"):
-                    raise DataError(
-                        f"synthetic: SDV cannot fit the '{name}' model: "
-                        f"{' '.join(str(error).split())} Check synthetic.constraints and "
-                        "synthetic.columns against the train rows.") from error
-                raise
         return synthesizer
 
-    def _load(self, path: Path) -> Any | None:
+    def _load(self, path: Path, direct: bool) -> Any | None:
         if not path.is_file():
             return None
         from sdv.utils import load_synthesizer
 
+        from builder.synthetic.copula import ClassCopula
+
         try:
             with quiet():
-                synthesizer = load_synthesizer(str(path))
+                synthesizer = ClassCopula.load(path) if direct else load_synthesizer(str(path))
         except Exception:  # a truncated or foreign pickle: fit again
             path.unlink(missing_ok=True)
             return None
@@ -173,6 +217,12 @@ class Models:
             path.unlink(missing_ok=True)
 
 
+def sdv_constraints(constraints: list[Any], drop: frozenset[str] = frozenset()) -> list[Any]:
+    """SDV constraint objects for a table without the columns in `drop` (moot ones left out)."""
+    made = [c.sdv_constraint(drop) for c in constraints]
+    return [c for c in made if c is not None]
+
+
 def sample(synthesizer: Any, rows: int, seed: int, conditions: dict[str, Any] | None = None,
            owner: str = "synthetic") -> pd.DataFrame:
     """`rows` rows from a fitted synthesizer, seeded; `conditions` fixes column values."""
@@ -184,18 +234,28 @@ def sample(synthesizer: Any, rows: int, seed: int, conditions: dict[str, Any] | 
             return synthesizer.sample(rows)[TABLE]
         from sdv.sampling import Condition
 
-        shown = ", ".join(f"{k}={v!r}" for k, v in conditions.items())
         try:
             out = synthesizer.sample_from_conditions(
                 [Condition(column_values=conditions, num_rows=rows)])[TABLE]
         except Exception as error:  # SDV raises ValueError or its own errors for bad conditions
-            raise DataError(f"{owner}: SDV could not sample {rows} rows with {shown}: "
-                            f"{' '.join(str(error).split())} A number outside the train rows' "
-                            "range needs synthetic.generator.enforce_min_max_values: false; a "
-                            "category the train rows lack cannot be sampled.") from error
+            raise condition_error(owner, rows, conditions, str(error)) from error
     if len(out) < rows:
         raise DataError(f"{owner}: SDV's conditional sampling found {len(out)} of {rows} rows "
-                        f"with {shown} (it rejects samples that miss the condition). Expected a "
-                        "condition the model produces often enough; sampling: per_class fits a "
-                        "model per class instead.")
+                        f"with {shown_conditions(conditions)} (it rejects samples that miss the "
+                        "condition). Expected a condition the model produces often enough; "
+                        "sampling: per_class fits a model per class instead.")
     return out
+
+
+def shown_conditions(conditions: dict[str, Any]) -> str:
+    """`Home='rent', Age=90`: conditions as messages show them."""
+    return ", ".join(f"{k}={v!r}" for k, v in conditions.items())
+
+
+def condition_error(owner: str, rows: int, conditions: dict[str, Any], reason: str) -> DataError:
+    """The error for conditions a model cannot be sampled with, `reason` saying why."""
+    return DataError(f"{owner}: SDV could not sample {rows} rows with "
+                     f"{shown_conditions(conditions)}: {' '.join(reason.split())} A number "
+                     "outside the train rows' range needs synthetic.generator."
+                     "enforce_min_max_values: false; a category the train rows lack cannot be "
+                     "sampled.")

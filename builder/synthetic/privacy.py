@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from builder.balance.table import column_kind
+from builder.balance.table import column_kind, numeric_values
 
 #: Rows of generated or holdout data measured (a seeded sample when there are more).
 MAX_ROWS = 3000
@@ -40,7 +40,7 @@ def encode(frames: list[pd.DataFrame], columns: list[str], kinds: dict[str, str]
     """Encode several frames over the same columns with shared category codes."""
     numeric = [c for c in columns if kinds[c] != "categorical"]
     categorical = [c for c in columns if kinds[c] == "categorical"]
-    encoded_numbers = [np.column_stack([_as_float(f[c]) for c in numeric]) if numeric
+    encoded_numbers = [np.column_stack([numeric_values(f[c]) for c in numeric]) if numeric
                        else np.zeros((len(f), 0)) for f in frames]
     code_columns: list[list[np.ndarray]] = [[] for _ in frames]
     for column in categorical:
@@ -55,13 +55,6 @@ def encode(frames: list[pd.DataFrame], columns: list[str], kinds: dict[str, str]
                     np.column_stack(code_columns[i]) if categorical
                     else np.zeros((len(f), 0), dtype=np.int64))
             for i, f in enumerate(frames)]
-
-
-def _as_float(series: pd.Series) -> np.ndarray:
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        values = series.to_numpy(dtype="datetime64[ns]").view("int64").astype(np.float64)
-        return np.where(series.isna().to_numpy(), np.nan, values)
-    return pd.to_numeric(series, errors="coerce").astype("float64").to_numpy()
 
 
 def distances_to_closest(data: Encoded, reference: Encoded) -> np.ndarray:
@@ -108,7 +101,7 @@ def row_hashes(frame: pd.DataFrame, columns: list[str], kinds: dict[str, str]) -
         if kinds[column] == "categorical":
             normal[column] = series.astype(object).where(series.notna(), None).astype(str)
         else:
-            normal[column] = pd.Series(_as_float(series), index=frame.index)
+            normal[column] = pd.Series(numeric_values(series), index=frame.index)
     return pd.util.hash_pandas_object(pd.DataFrame(normal), index=False).to_numpy()
 
 
@@ -134,15 +127,11 @@ def privacy_report(generated: pd.DataFrame, train: pd.DataFrame, holdout: pd.Dat
     frames = [sample, train] + ([subsample(holdout, seed)] if len(holdout) else [])
     encoded = encode(frames, columns, kinds)
     dcr = distances_to_closest(encoded[0], encoded[1])
-    report["dcr_median"] = round(float(np.median(dcr)), 4) if len(dcr) else None
-    if len(holdout):
-        baseline = distances_to_closest(encoded[2], encoded[1])
-        report["holdout_dcr_median"] = round(float(np.median(baseline)), 4)
-        base = float(np.median(baseline))
-        report["dcr_ratio"] = round(float(np.median(dcr)) / base, 4) if base > 0 else None
-    else:
-        report["holdout_dcr_median"] = None
-        report["dcr_ratio"] = None
+    median = float(np.median(dcr)) if len(dcr) else None
+    base = float(np.median(distances_to_closest(encoded[2], encoded[1]))) if len(holdout) else None
+    report["dcr_median"] = None if median is None else round(median, 4)
+    report["holdout_dcr_median"] = None if base is None else round(base, 4)
+    report["dcr_ratio"] = (round(median / base, 4) if median is not None and base else None)
     return report
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from builder.balance.table import column_kind
 from builder.synthetic.models import quiet
 
 
@@ -70,19 +71,18 @@ def _round(value: Any) -> float | None:
 
 def column_summaries(frame: pd.DataFrame, columns: list[str]) -> dict[str, str]:
     """A short description of each column's distribution, e.g. `mean 1048 (sd 474)`, `owner 47%`."""
-    from builder.balance.table import column_kind
-
     summaries = {}
     for column in columns:
         series = frame[column]
+        kind = column_kind(series)
         missing = float(series.isna().mean()) if len(series) else 0.0
         tail = f", {missing:.0%} missing" if missing >= 0.005 else ""
         if not len(series) or series.isna().all():
             summaries[column] = "all missing" if len(series) else "no rows"
-        elif column_kind(series) == "numeric":
+        elif kind == "numeric":
             values = pd.to_numeric(series, errors="coerce").astype(float)
             summaries[column] = f"mean {values.mean():.4g} (sd {values.std():.3g}){tail}"
-        elif column_kind(series) == "datetime":
+        elif kind == "datetime":
             summaries[column] = f"median {series.median()}{tail}"
         else:
             shares = series.astype("string").value_counts(normalize=True)

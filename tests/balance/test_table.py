@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from builder.balance.table import assemble, concat_rows, conform, feature_columns, sequence_ids
+from builder.balance.table import (assemble, concat_rows, conform, feature_columns, numeric_values,
+                                   sequence_ids)
 from builder.columns import STRING
 from builder.recipe.schema import TaskConfig
 
@@ -66,3 +67,12 @@ def test_assemble_gives_generated_rows_the_table_shape() -> None:
     combined = concat_rows([like(), rows], like())
     assert combined.dtypes.to_dict() == like().dtypes.to_dict()
     assert len(combined) == 3
+
+
+def test_numeric_values_read_numbers_and_times_as_floats() -> None:
+    np.testing.assert_array_equal(numeric_values(pd.Series([1, None, "x"], dtype=object)),
+                                  [1.0, np.nan, np.nan])
+    times = pd.Series(pd.to_datetime(["1970-01-01 00:00:01", None]))
+    np.testing.assert_array_equal(numeric_values(times), [1e9, np.nan])
+    zoned = pd.Series(pd.to_datetime(["1970-01-01 01:00:01"]).tz_localize("Europe/Paris"))
+    np.testing.assert_array_equal(numeric_values(zoned), [1e9])  # UTC

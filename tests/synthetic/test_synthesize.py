@@ -12,6 +12,7 @@ from builder.synthetic import metadata as meta
 from builder.synthetic.config import ColumnConfig, SyntheticConfig
 from builder.synthetic.constraints import (FixedCombinationsConfig, InequalityConfig,
                                            RangeConfig)
+from builder.synthetic.generators import CTGANConfig
 from builder.synthetic.synthesize import Request, Synthesizer
 from tests.conftest import REPO
 
@@ -44,6 +45,42 @@ def test_per_class_models_make_rows_of_their_class(credit, tmp_path) -> None:
     assert run.pii_columns == ["email"]
     assert not run.rows["email"].isin(credit["email"]).any()  # PII replaced by fakes
     assert run.metrics["canary"] == {"markers_per_column": 3, "columns": ["email"], "found": 0}
+    # SDV fakes the PII column, so the class models are SDV's, and the metrics say why
+    assert run.metrics["models"]["bad"]["engine"] == "SDV GaussianCopulaSynthesizer"
+    assert run.metrics["copula_fallback"] == "column 'email' has sdtype 'email'"
+
+
+def test_per_class_copulas_are_fitted_directly_cached_and_reproducible(credit, tmp_path) -> None:
+    config = SyntheticConfig(generator="gaussian_copula", rows=1)
+    table = credit.drop(columns="email")
+    requests = [Request("balance", "bad", "bad", 40), Request("rows", "good", "good", 10)]
+    logged: list[str] = []
+    metadata = meta.detect(table, "Status", {})
+
+    def run():
+        return Synthesizer(config, table, "Status", metadata, tmp_path,
+                           lambda *names: derive_seed(1, *names), logged.append).run(requests, table)
+
+    first = run()
+    assert first.metrics["models"]["bad"]["engine"] == "direct copula"
+    assert "copula_fallback" not in first.metrics
+    assert [m.split(" on ")[0] for m in logged] == ["fitted gaussian_copula 'bad'",
+                                                    "fitted gaussian_copula 'good'"]
+    logged.clear()
+    again = run()
+    assert all(m.startswith("reused the cached gaussian_copula") for m in logged)
+    pd.testing.assert_frame_equal(first.rows, again.rows)
+
+
+def test_per_class_neural_models_train_the_steps_of_a_whole_table_model(credit, tmp_path) -> None:
+    config = SyntheticConfig(generator=CTGANConfig(type="ctgan", epochs=1, batch_size=100),
+                             rows=1)
+    table = credit.drop(columns="email")[["Status", "Home", "Age", "Amount"]]
+    run = synthesizer(config, table, "Status", tmp_path, columns={}).run(
+        [Request("balance", "bad", "bad", 20)], table)
+    bad = run.metrics["models"]["bad"]
+    # 600 rows make 6 steps of 100 an epoch; the bad class's rows make 1
+    assert bad["rows"] < 200 and bad["epochs"] == 6 and bad["engine"] == "SDV CTGANSynthesizer"
 
 
 def test_the_canary_catches_a_column_that_leaks(credit, tmp_path, monkeypatch) -> None:
@@ -91,6 +128,7 @@ def test_constraints_hold_in_every_row(tmp_path) -> None:
     })
     run = synthesizer(config, churn, "churn", tmp_path).run(
         [Request("rows", "Yes", "Yes", 300), Request("rows", "No", "No", 300)], churn)
+    assert run.metrics["models"]["Yes"]["engine"] == "direct copula"  # 0/1 ordinals too
     seen = set(churn[services].itertuples(index=False, name=None))
     assert set(run.rows[services].itertuples(index=False, name=None)) <= seen
     charges = run.rows.dropna(subset=["total_charges"])

@@ -201,7 +201,8 @@ def section_labels(composed: Composed, metrics: dict) -> str:
     rows = [[f"`{s}`", f"{totals[s]:,}", share(totals[s], whole),
              *[f"{per_split[split].get(s, 0):,}" for split in per_split]] for s in sources]
     return ("## Label sources\n\nEach row's `label_source` says who gave its label (precedence "
-            "human > gold > feedback > weak > pseudo).\n\n"
+            "human > gold > feedback > weak > pseudo); a row the augment stage made with its class "
+            "counts under its origin (`synthetic`, `smote`, `oversampled`).\n\n"
             + table(["label source", "rows", "share", *per_split], rows))
 
 

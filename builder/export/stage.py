@@ -52,15 +52,14 @@ def export_metrics(tables: dict[str, pa.Table], ctx: Context,
         "rows_per_split": {s: t.num_rows for s, t in tables.items()},
         "classes_per_split": per_split,
         "origins_per_split": counts_per_split(tables, "_origin"),
-        "label_sources_per_split": counts_per_split(tables, "label_source", "unlabeled"),
+        "label_sources_per_split": label_sources_per_split(tables, ctx.recipe.task.label),
         "shards": checksums,
         "content_hash": content_hash(checksums),
         "versions": library_versions(),
     }
 
 
-def counts_per_split(tables: dict[str, pa.Table], column: str,
-                     missing: str = "(none)") -> dict[str, dict[str, int]]:
+def counts_per_split(tables: dict[str, pa.Table], column: str) -> dict[str, dict[str, int]]:
     """{split: {value: rows}} for a provenance column ({} when the column is absent)."""
     import pyarrow.compute as pc
 
@@ -68,10 +67,34 @@ def counts_per_split(tables: dict[str, pa.Table], column: str,
         return {}
     result = {}
     for split, table in tables.items():
-        counts = pc.value_counts(pc.fill_null(table.column(column), missing)).to_pylist()
+        counts = pc.value_counts(pc.fill_null(table.column(column), "(none)")).to_pylist()
         result[split] = {str(c["values"]): int(c["counts"]) for c in sorted(
             counts, key=lambda c: str(c["values"]))}
     return result
+
+
+def label_sources_per_split(tables: dict[str, pa.Table],
+                            label: str) -> dict[str, dict[str, int]]:
+    """{split: {label source: rows}} ({} without a `label_source` column). A row without a
+    label source is `unlabeled` when it has no label either; else the augment stage made it
+    with its class, and it counts under its `_origin` (`synthetic`, `smote`, `oversampled`)."""
+    if any("label_source" not in t.column_names for t in tables.values()):
+        return {}
+    return {split: _label_sources(table, label) for split, table in tables.items()}
+
+
+def _label_sources(table: pa.Table, label: str) -> dict[str, int]:
+    import pyarrow.compute as pc
+
+    made = (table.column("_origin") if "_origin" in table.column_names
+            else pa.nulls(table.num_rows, pa.string()))
+    unlabeled = pc.less(table.column(label), 0)  # the published label is a ClassLabel code
+    missing = pc.if_else(pc.fill_null(unlabeled, True), "unlabeled",
+                         pc.fill_null(pc.cast(made, pa.string()), "unlabeled"))
+    sources = pc.fill_null(pc.cast(table.column("label_source"), pa.string()), missing)
+    counts = pc.value_counts(sources).to_pylist()
+    return {str(c["values"]): int(c["counts"])
+            for c in sorted(counts, key=lambda c: str(c["values"]))}
 
 
 def library_versions() -> dict[str, str]:

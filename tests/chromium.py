@@ -8,6 +8,7 @@ machine needs (no sandbox as root, no GPU, no background networking) and a fresh
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import queue
@@ -40,9 +41,10 @@ class Chromium:
         self.profile = tempfile.mkdtemp(prefix="chromium-profile-")
         commands_read, self._commands = os.pipe()
         self._events, events_write = os.pipe()
-        # High descriptor numbers, so that moving them to 3 and 4 in the child cannot clash.
-        commands_read_high = os.dup2(commands_read, 40)
-        events_write_high = os.dup2(events_write, 41)
+        # Copies at free descriptors above 4, so that moving them to 3 and 4 in the child cannot
+        # clash (dup2 to a fixed number would close whatever this process holds there).
+        commands_read_high = fcntl.fcntl(commands_read, fcntl.F_DUPFD, 10)
+        events_write_high = fcntl.fcntl(events_write, fcntl.F_DUPFD, 10)
         for fd in (commands_read, events_write):
             os.close(fd)
 

@@ -1,8 +1,9 @@
 """Partitioned stage artifacts: a folder `data/<recipe>/<artifact>/` of `part-NNNNN.parquet`.
 
-Partition `i` of a stage comes from partition `i` of the stage before it (ingest makes one per
-piece of its sources; augment appends partitions of generated rows), so a partition's rows keep
-their global order: partition by partition, row by row. A stage writes its parts into a
+Parts are named so that their sorted names give the table's order (`part-PPPPP-BBBBB.parquet`:
+piece and batch of the sources), and a stage writes its part for each part of the stage before
+it under the same name (augment appends parts of generated rows after the real ones): the table
+is partition after partition, row after row. A stage writes its parts into a
 temporary folder beside the artifact (`artifacts.atomic_dir`) and swaps it in when every part is
 written: a killed stage leaves the previous artifact whole.
 
@@ -27,13 +28,6 @@ from builder.errors import StageError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-PART = "part-{:05d}.parquet"
-
-
-def part_name(index: int) -> str:
-    return PART.format(index)
-
 
 def to_table(frame: pd.DataFrame | pa.Table) -> pa.Table:
     if isinstance(frame, pa.Table):
@@ -62,7 +56,7 @@ class Partitions:
     """A partitioned artifact on disk (a folder of parts), read one part at a time."""
 
     folder: Path
-    count: int
+    names: tuple[str, ...]
 
     @classmethod
     def open(cls, folder: Path, stage: str | None = None) -> Partitions:
@@ -70,11 +64,16 @@ class Partitions:
         if not folder.is_dir():
             hint = f" Run the {stage} stage first." if stage else ""
             raise StageError(f"{folder}: not found.{hint}")
-        count = len([n for n in os.listdir(folder) if n.startswith("part-")])
-        return cls(folder, count)
+        names = sorted(n for n in os.listdir(folder)
+                       if n.startswith("part-") and n.endswith(".parquet"))
+        return cls(folder, tuple(names))
+
+    @property
+    def count(self) -> int:
+        return len(self.names)
 
     def path(self, index: int) -> Path:
-        return self.folder / part_name(index)
+        return self.folder / self.names[index]
 
     def read(self, index: int, columns: Sequence[str] | None = None) -> pd.DataFrame:
         return read_part(self.path(index), columns)

@@ -59,37 +59,81 @@ def out_of_fold(df: pd.DataFrame, train: np.ndarray, targets: np.ndarray, n_clas
                 config: PseudoConfig, task, seed: int, excluded: set[str]) -> np.ndarray:
     """(rows, classes) out-of-fold probabilities; `train` marks the rows to learn from and
     `targets` their class indices. Rows of a fold without enough training data stay NaN."""
+    return fit_folds(df, train, targets, n_classes, config, task, seed, excluded).predict(df)
+
+
+class FoldModels:
+    """One model per fold, each trained without that fold's rows, and how rows become their
+    features (the fitted TF-IDF vocabulary, or each tabular column's kind and categories):
+    `predict` gives any rows (a partition) the probabilities of the model of their fold."""
+
+    def __init__(self, kind: str, text: str | None, encoder, models: dict, folds: int, seed: int,
+                 n_classes: int):
+        self.kind, self.text, self.encoder, self.models = kind, text, encoder, models
+        self.folds, self.seed, self.n_classes = folds, seed, n_classes
+
+    def features(self, df: pd.DataFrame):
+        if self.kind == "text":
+            return self.encoder.transform(df[self.text].fillna("").astype(str).to_numpy()).tocsr()
+        return tabular_features(df, self.encoder)
+
+    def predict(self, df: pd.DataFrame) -> np.ndarray:
+        folds = fold_of(df["_id"], self.folds, self.seed)
+        features = self.features(df)
+        probabilities = np.full((len(df), self.n_classes), np.nan)
+        for fold, model in self.models.items():
+            predict = folds == fold
+            if not predict.any():
+                continue
+            scores = model.predict_proba(_rows(features, predict))
+            fold_probabilities = np.zeros((int(predict.sum()), self.n_classes))
+            fold_probabilities[:, model.classes_] = scores
+            probabilities[predict] = fold_probabilities
+        return probabilities
+
+
+def tabular_features(df: pd.DataFrame, kinds: dict) -> pd.DataFrame:
+    """`tabular_matrix`'s columns for any rows, with the categories found when fitting."""
+    matrix = tabular_matrix(df, [c for c, k in kinds.items() if not isinstance(k, pd.CategoricalDtype)])
+    for column, kind in kinds.items():
+        if isinstance(kind, pd.CategoricalDtype):
+            matrix[column] = df[column].astype("string").astype(kind)
+    return matrix[list(kinds)]
+
+
+def fit_folds(df: pd.DataFrame, train: np.ndarray, targets: np.ndarray, n_classes: int,
+              config: PseudoConfig, task, seed: int, excluded: set[str]) -> FoldModels:
+    """Fit the fold models on `df` (all rows, or a sample of them): the text vocabulary on its
+    texts, each fold's model on the `train` rows of the other folds."""
     folds = fold_of(df["_id"], config.folds, seed)
     kind = model_kind(config, task)
     if kind == "text":
-        features = _text_features(df[task.text], config)
+        encoder = _text_vectorizer(config)
+        features = encoder.fit_transform(df[task.text].fillna("").astype(str).to_numpy()).tocsr()
     else:
         features = tabular_matrix(df, feature_columns(df, config, excluded))
-    probabilities = np.full((len(df), n_classes), np.nan)
+        encoder = {c: features[c].dtype if isinstance(features[c].dtype, pd.CategoricalDtype)
+                   else "number" for c in features.columns}
+    models = {}
     for fold in range(config.folds):
         learn = train & (folds != fold)
-        predict = folds == fold
-        if not predict.any() or len(np.unique(targets[learn])) < 2:
+        if not (folds == fold).any() or len(np.unique(targets[learn])) < 2:
             continue
         model = _text_model(seed) if kind == "text" else _tabular_model(seed)
         model.fit(_rows(features, learn), targets[learn])
-        scores = model.predict_proba(_rows(features, predict))
-        fold_probabilities = np.zeros((int(predict.sum()), n_classes))
-        fold_probabilities[:, model.classes_] = scores
-        probabilities[predict] = fold_probabilities
-    return probabilities
+        models[fold] = model
+    return FoldModels(kind, task.text, encoder, models, config.folds, seed, n_classes)
 
 
 def _rows(features, mask: np.ndarray):
     return features[mask] if not isinstance(features, pd.DataFrame) else features.loc[mask]
 
 
-def _text_features(text: pd.Series, config: PseudoConfig):
+def _text_vectorizer(config: PseudoConfig):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,
-                                 max_features=config.max_features, dtype=np.float32)
-    return vectorizer.fit_transform(text.fillna("").astype(str).to_numpy()).tocsr()
+    return TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,
+                           max_features=config.max_features, dtype=np.float32)
 
 
 def _text_model(seed: int):

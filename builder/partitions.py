@@ -14,6 +14,7 @@ travel in its schema, so an empty part keeps them.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,10 +36,46 @@ def to_table(frame: pd.DataFrame | pa.Table) -> pa.Table:
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
-def write_part(frame: pd.DataFrame | pa.Table, path: Path) -> None:
-    """Write one partition (inside a stage's temporary folder; the folder is what is atomic)."""
-    pq.write_table(to_table(frame), path, compression="none", use_dictionary=False,
-                   write_statistics=False)
+#: Schema metadata key: the value of the grouping column in each row group, in order.
+GROUPS_KEY = b"flywheel.row_groups"
+
+
+def write_part(frame: pd.DataFrame | pa.Table, path: Path, groups: str | None = None) -> None:
+    """Write one partition (inside a stage's temporary folder; the folder is what is atomic).
+
+    With `groups` (a column whose equal values are contiguous, such as the split), each run of
+    values is a row group of its own and the schema lists their values, so that a reader can
+    take only the rows of one value (`row_groups`)."""
+    table = to_table(frame)
+    if groups is None or groups not in table.column_names:
+        pq.write_table(table, path, **PART_OPTIONS)
+        return
+    values = table.column(groups).to_pandas().astype(object).to_numpy()
+    starts = [0] + [i for i in range(1, len(values)) if values[i] != values[i - 1]] \
+        if len(values) else []
+    bounds = [*starts, len(values)]
+    labels = [str(values[start]) for start in starts]
+    metadata = {**(table.schema.metadata or {}), GROUPS_KEY: json.dumps(labels).encode()}
+    table = table.replace_schema_metadata(metadata)
+    with pq.ParquetWriter(path, table.schema, **PART_OPTIONS) as writer:
+        if not starts:
+            writer.write_table(table)
+        for start, stop in zip(bounds, bounds[1:]):
+            writer.write_table(table.slice(start, stop - start), row_group_size=stop - start)
+
+
+PART_OPTIONS = {"compression": "none", "use_dictionary": False, "write_statistics": False}
+
+
+def row_groups(path: Path, value: str) -> list[int]:
+    """The row groups of a part written with `groups` that hold `value` (all of them, when the
+    part has no groups)."""
+    parquet = pq.ParquetFile(path)
+    metadata = parquet.schema_arrow.metadata or {}
+    if GROUPS_KEY not in metadata:
+        return list(range(parquet.num_row_groups))
+    labels = json.loads(metadata[GROUPS_KEY])
+    return [i for i, label in enumerate(labels) if label == value]
 
 
 def read_part(path: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -99,3 +136,16 @@ class Partitions:
 def read_artifact(folder: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """A whole partitioned artifact in one frame (for tools and tests on small tables)."""
     return Partitions.open(folder).read_all(columns)
+
+
+def write_artifact(frame: pd.DataFrame, folder: Path) -> None:
+    """Replace an artifact with one part holding `frame` (tools and tests; stages write parts)."""
+    from builder import artifacts
+
+    with artifacts.atomic_dir(folder) as tmp:
+        write_part(frame, tmp / "part-00000-00000.parquet")
+
+
+def artifact_bytes(folder: Path) -> dict[str, bytes]:
+    """The bytes of every part of an artifact, by name (to compare builds)."""
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("part-*.parquet"))}

@@ -90,7 +90,7 @@ def split_part(name: str, ctx: Context, source: Path, out: Path) -> dict[str, An
     df[SPLIT_COLUMN] = assign(split_keys(df, config.group), config.fractions,
                               ctx.recipe.split_seed)
     df = df.sort_values(SPLIT_COLUMN, kind="stable").reset_index(drop=True)
-    write_part(df, out / name)
+    write_part(df, out / name, groups=SPLIT_COLUMN)
     codes = df[SPLIT_COLUMN].cat.codes.to_numpy()
     result: dict[str, Any] = {"rows": np.bincount(codes, minlength=len(splits))}
     if label in df.columns and df[label].notna().any():

@@ -47,8 +47,9 @@ def write_part(frame: pd.DataFrame | pa.Table, path: Path, groups: str | None = 
     values is a row group of its own and the schema lists their values, so that a reader can
     take only the rows of one value (`row_groups`)."""
     table = to_table(frame)
+    options = part_options(table.schema)
     if groups is None or groups not in table.column_names:
-        pq.write_table(table, path, **PART_OPTIONS)
+        pq.write_table(table, path, **options)
         return
     values = table.column(groups).to_pandas().astype(object).to_numpy()
     starts = [0] + [i for i in range(1, len(values)) if values[i] != values[i - 1]] \
@@ -57,14 +58,19 @@ def write_part(frame: pd.DataFrame | pa.Table, path: Path, groups: str | None = 
     labels = [str(values[start]) for start in starts]
     metadata = {**(table.schema.metadata or {}), GROUPS_KEY: json.dumps(labels).encode()}
     table = table.replace_schema_metadata(metadata)
-    with pq.ParquetWriter(path, table.schema, **PART_OPTIONS) as writer:
+    with pq.ParquetWriter(path, table.schema, **options) as writer:
         if not starts:
             writer.write_table(table)
         for start, stop in zip(bounds, bounds[1:]):
             writer.write_table(table.slice(start, stop - start), row_group_size=stop - start)
 
 
-PART_OPTIONS = {"compression": "none", "use_dictionary": False, "write_statistics": False}
+def part_options(schema: pa.Schema) -> dict:
+    """Uncompressed, no statistics, dictionaries only for categorical columns (so that their
+    categories, even unused ones, come back)."""
+    dictionaries = [f.name for f in schema if pa.types.is_dictionary(f.type)]
+    return {"compression": "none", "use_dictionary": dictionaries or False,
+            "write_statistics": False}
 
 
 def row_groups(path: Path, value: str) -> list[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from builder import stages
+from builder import artifacts, stages
 from builder.partitions import read_artifact
 from builder.errors import DataError
 

@@ -61,7 +61,7 @@ class DaskEngine(Engine):
                    for i, item in enumerate(items)]
         position = {future.key: i for i, future in enumerate(futures)}
         results: list[Any] = [None] * len(futures)
-        completed = as_completed(futures)
+        completed = as_completed(futures, loop=self.client.loop)
         try:
             for _ in self.track(range(len(futures)), label or fn.__name__):
                 future = next(completed)

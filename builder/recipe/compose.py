@@ -36,6 +36,14 @@ class Composed:
         resolved.pop("engine", None)
         return resolved
 
+    @property
+    def content_overrides(self) -> tuple[str, ...]:
+        """The overrides that change what is built: all but those of `engine`."""
+        def key(text: str) -> str:
+            return text.lstrip("+~").split("=", 1)[0].split("@", 1)[0].split(".", 1)[0]
+
+        return tuple(o for o in self.overrides if key(o) != "engine")
+
     def engine(self) -> dict[str, Any]:
         """The resolved `engine` section, as plain data (what `engine.yaml` holds)."""
         return dataclasses.asdict(self.recipe.engine_config)

@@ -179,6 +179,10 @@ class Recipe:
     publish: PublishConfig = field(default_factory=PublishConfig)
     engine: Literal["local", "dask"] | EngineConfig = "local"
 
+    def __post_init__(self) -> None:
+        # `engine: local` and a missing engine (a resolved recipe.yaml) are `{type: local}`.
+        self.engine = engine_config(self.engine)
+
     def check(self, ctx: CheckContext) -> Problems:
         if not NAME_PATTERN.match(self.name):
             yield "name", f"found '{self.name}', expected letters, digits, '_', '-' or '.'."

@@ -143,7 +143,7 @@ def _engine_for(ctx: Context) -> Iterator[None]:
         return
     from builder.engine import running
 
-    with running(ctx.recipe.engine_config) as engine:
+    with running(ctx.recipe.engine_config, ctx.composed.display_file) as engine:
         ctx.engine = engine
         try:
             yield

@@ -66,19 +66,20 @@ class LocalEngine(Engine):
         return [fn(item, *args) for item in self.track(list(items), label or fn.__name__)]
 
 
-def start_engine(config: EngineConfig) -> Engine:
-    """The engine a recipe's `engine` section asks for (a Dask cluster is connected or started)."""
+def start_engine(config: EngineConfig, origin: str = "recipe") -> Engine:
+    """The engine a recipe's `engine` section asks for (a Dask cluster is connected or started);
+    `origin` (the recipe's file) is named in errors."""
     if config.type == "dask":
         from builder.engine.dask import DaskEngine
 
-        return DaskEngine(config)
+        return DaskEngine(config, origin)
     return LocalEngine(config)
 
 
 @contextlib.contextmanager
-def running(config: EngineConfig) -> Iterator[Engine]:
+def running(config: EngineConfig, origin: str = "recipe") -> Iterator[Engine]:
     """An engine for the duration of a block; a cluster started here stops at its end."""
-    engine = start_engine(config)
+    engine = start_engine(config, origin)
     try:
         yield engine
     finally:

@@ -22,13 +22,12 @@ class DaskEngine(Engine):
 
     name = "dask"
 
-    def __init__(self, config):
+    def __init__(self, config, origin: str = "recipe"):
         super().__init__(config)
         import dask
         from distributed import Client, LocalCluster
 
-        # Tasks must not be fused, retried on other data or stolen mid-write by surprise: every
-        # task is pure I/O on its own files, so defaults are fine; only the noise goes.
+        # Every task is pure I/O on its own files, so the defaults are fine; only the noise goes.
         dask.config.set({"distributed.admin.tick.limit": "60s", "logging.distributed": "error"})
         self.cluster = None
         try:
@@ -41,14 +40,21 @@ class DaskEngine(Engine):
                     local_directory=config.local_directory)
                 self.client = Client(self.cluster, set_as_default=False)
             else:
-                self.client = Client(config.address, timeout="30s", set_as_default=False)
-        except (OSError, TimeoutError) as error:
+                # The connect timeout is dask's `distributed.comm.timeouts.connect` (30 s).
+                self.client = Client(config.address, set_as_default=False)
+        except (OSError, TimeoutError, RuntimeError) as error:
             self.close()
-            where = config.address or "a local cluster"
+            reason = " ".join(str(error).split()).rstrip(".")
+            if config.address is not None:
+                raise FlywheelError(
+                    f"{origin}: engine.address: cannot reach the Dask scheduler at "
+                    f"{config.address} ({reason}). Expected the address of a running scheduler "
+                    "(`dask scheduler` prints it) that this machine can reach, or "
+                    "engine.local_cluster to start workers here.") from error
             raise FlywheelError(
-                f"engine: cannot reach the Dask scheduler at {where}: {error}. Expected a "
-                "running scheduler (`dask scheduler`) at engine.address, or use "
-                "engine.local_cluster.") from error
+                f"{origin}: engine.local_cluster: cannot start a local Dask cluster "
+                f"({reason}). Expected {config.local_cluster.n_workers} worker processes with "
+                f"{config.local_cluster.memory_limit} each to fit on this machine.") from error
 
     def map(self, fn, items, *args, label=""):
         from distributed import as_completed

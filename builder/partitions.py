@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -52,8 +53,8 @@ def write_part(frame: pd.DataFrame | pa.Table, path: Path, groups: str | None = 
         pq.write_table(table, path, **options)
         return
     values = table.column(groups).to_pandas().astype(object).to_numpy()
-    starts = [0] + [i for i in range(1, len(values)) if values[i] != values[i - 1]] \
-        if len(values) else []
+    changes = np.flatnonzero(values[1:] != values[:-1]) + 1 if len(values) else []
+    starts = [0, *changes.tolist()] if len(values) else []
     bounds = [*starts, len(values)]
     labels = [str(values[start]) for start in starts]
     metadata = {**(table.schema.metadata or {}), GROUPS_KEY: json.dumps(labels).encode()}

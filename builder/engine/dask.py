@@ -11,6 +11,7 @@ dask is imported here only.
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from builder.engine import Engine
@@ -62,8 +63,11 @@ class DaskEngine(Engine):
         items = list(items)
         if not items:
             return []
+        # A fresh token per call: a key must never name a finished task of an earlier call
+        # that the scheduler may still hold (its result would be returned instead).
+        token = uuid.uuid4().hex
         futures = [self.client.submit(fn, item, *args, pure=False, priority=-i,
-                                      key=f"{fn.__name__}-{i}-{id(items)}")
+                                      key=f"{fn.__name__}-{i}-{token}")
                    for i, item in enumerate(items)]
         position = {future.key: i for i, future in enumerate(futures)}
         results: list[Any] = [None] * len(futures)

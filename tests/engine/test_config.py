@@ -59,6 +59,8 @@ def test_presets_and_overrides_choose_the_engine(load_r) -> None:
                                                             memory_limit="4GiB")
     in_recipe = load_r("engine: {type: dask, local_cluster: {n_workers: 3}}\n").recipe.engine
     assert in_recipe.local_cluster.n_workers == 3 and in_recipe.address is None
+    short = load_r("engine: dask\n").recipe.engine  # a bare `dask`: workers started here
+    assert (short.type, short.local_cluster) == ("dask", LocalClusterConfig())
 
 
 def test_the_engine_is_no_part_of_the_resolved_recipe_or_the_card_commands(load_r) -> None:

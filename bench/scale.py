@@ -119,8 +119,6 @@ def recipe_text(log: Path, address: str | None) -> str:
 # --- one build, in a fresh subprocess (`python bench/scale.py --side local|dask --log FILE`) ---
 
 def run_side(side: str, log: Path, rows: int) -> None:
-    import resource
-
     import datasets
     import pandas  # noqa: F401
     import pyarrow  # noqa: F401

@@ -71,6 +71,18 @@ def atomic_dir(target: Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def scratch_dir(target: Path) -> Iterator[Path]:
+    """A temporary folder beside `target` for a stage's intermediate parts, removed at the end
+    (a killed stage's is removed by the next write of `target`, like its other leftovers)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent))
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _temp_prefix(target: Path) -> str:
     return f".{target.name}.{os.getpid()}."
 

@@ -117,11 +117,13 @@ def content_hash(df: pd.DataFrame) -> np.ndarray:
     if df.shape[1] == 0:
         return np.zeros(len(df), dtype=np.uint64)
     ordered = df[sorted(df.columns, key=str)]
-    return pd.util.hash_pandas_object(ordered, index=False).to_numpy()
+    return pd.util.hash_pandas_object(ordered, index=False, categorize=False).to_numpy()
 
 
-def row_ids(df: pd.DataFrame, prefix: str, key: Sequence[str] | None, owner: str) -> pd.Series:
-    """Stable ids `<prefix>/<key values>` or `<prefix>/<content hash>[-n]` for each row."""
+def row_ids(df: pd.DataFrame, prefix: str, key: Sequence[str] | None, owner: str,
+            hashes: np.ndarray | None = None) -> pd.Series:
+    """Stable ids `<prefix>/<key values>` or `<prefix>/<content hash>[-n]` for each row
+    (`hashes`: the rows' `content_hash`, when already computed)."""
     if key:
         require_columns(df, key, owner)
         parts = []
@@ -144,7 +146,7 @@ def row_ids(df: pd.DataFrame, prefix: str, key: Sequence[str] | None, owner: str
                 "leave `key` out to identify rows by a hash of their content."
             )
         return ids
-    hashes = content_hash(df)
+    hashes = content_hash(df) if hashes is None else hashes
     text = hex64(hashes)
     occurrence = pd.Series(hashes).groupby(hashes).cumcount().to_numpy()
     repeated = occurrence > 0
@@ -152,3 +154,51 @@ def row_ids(df: pd.DataFrame, prefix: str, key: Sequence[str] | None, owner: str
         suffix = np.where(repeated, np.char.add("-", occurrence.astype(str)), "")
         text = pc.binary_join_element_wise(text, pa.array(suffix, pa.string()), "")
     return string_series(pc.binary_join_element_wise(prefix, text, "/"), df.index)
+
+
+def _mix64(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer: every input bit moves every output bit (uint64, wrapping)."""
+    with np.errstate(over="ignore"):
+        values = (values ^ (values >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        values = (values ^ (values >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return values ^ (values >> np.uint64(31))
+
+
+def _column_salt(name: str) -> np.uint64:
+    import hashlib
+
+    return np.uint64(int.from_bytes(hashlib.sha256(str(name).encode()).digest()[:8], "little"))
+
+
+def value_hashes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(uint64 hash, present) per value, equal for equal values whatever the dtype holding them:
+    numbers and booleans as float64 (so 5, 5.0 and Int64 5 agree), datetimes as nanoseconds,
+    anything else as its text."""
+    dtype = series.dtype
+    if (pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)) and \
+            not isinstance(dtype, pd.CategoricalDtype):
+        numbers = series.to_numpy(dtype="float64", na_value=np.nan) + 0.0  # -0.0 -> 0.0
+        present = ~np.isnan(numbers)
+        return _mix64(numbers.view(np.uint64)), present
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        present = series.notna().to_numpy()
+        nanos = series.to_numpy(dtype="datetime64[ns]").view(np.int64).astype(np.uint64)
+        return _mix64(nanos ^ np.uint64(0x5DEECE66D)), present
+    text = pc.cast(to_arrow(series), pa.string())
+    present = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    objects = text.to_numpy(zero_copy_only=False)
+    return pd.util.hash_array(objects, categorize=False), present
+
+
+def row_keys(df: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """A 64-bit key per row over `columns` that is the same for rows with the same values,
+    independent of column order, of dtypes and of partitioning; a column the frame lacks counts
+    as missing. What `dedup` compares across partitions."""
+    keys = np.zeros(len(df), dtype=np.uint64)
+    for column in columns:
+        if column not in df.columns:
+            continue
+        hashes, present = value_hashes(df[column])
+        with np.errstate(over="ignore"):
+            keys += np.where(present, _mix64(hashes ^ _column_salt(column)), np.uint64(0))
+    return _mix64(keys)

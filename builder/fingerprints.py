@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 RECIPE = "recipe.yaml"
 INPUTS = "inputs.yaml"
+#: The engine of the last compose: read by the other stages, but no DVC parameter (see
+#: `builder.engine.config`).
+ENGINE = "engine.yaml"
 _HASH_CACHE = ".hashes.json"
 
 
@@ -79,6 +82,7 @@ def write_resolved(ctx: Context) -> None:
     resolved = yaml.safe_dump(ctx.composed.resolved(), sort_keys=False)
     _write_if_changed(ctx.artifact(RECIPE), resolved)
     _write_if_changed(ctx.artifact(INPUTS), yaml.safe_dump(compute_inputs(ctx), sort_keys=True))
+    _write_if_changed(ctx.artifact(ENGINE), yaml.safe_dump(ctx.composed.engine(), sort_keys=True))
 
 
 def _write_if_changed(target: Path, text: str) -> None:

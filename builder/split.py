@@ -6,11 +6,15 @@ comparable across builds. Each row of each class lands in split `s` with probabi
 its fraction: classes are split in the declared proportions in expectation (stratified
 Bernoulli sampling); `stratify: true` reports the realised shares per class and warns when a
 class is missing from a split.
+
+Each partition is split on its own (rows grouped by split within it, in their order); the
+driver sums the partitions' counts.
 """
 
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,11 +23,12 @@ import pandas as pd
 from builder import artifacts
 from builder.columns import require_columns
 from builder.labeling.stage import ARTIFACT as INPUT
+from builder.partitions import Partitions, read_part, write_part
 
 if TYPE_CHECKING:
     from builder.stages import Context
 
-ARTIFACT = "split.parquet"
+ARTIFACT = "split"
 SPLIT_COLUMN = "split"
 
 
@@ -55,45 +60,80 @@ def split_keys(df: pd.DataFrame, group: str | None) -> pd.Series:
     return ("group:" + groups).fillna("row:" + df["_id"])
 
 
-def class_shares(df: pd.DataFrame, label: str, splits: list[str]) -> dict[str, Any]:
-    """Rows per split and class, and each class's realised share of each split."""
+def class_counts(df: pd.DataFrame, label: str, splits: list[str]) -> dict[str, np.ndarray]:
+    """Rows per class (present in `df`) and split: {class: counts in split order}."""
     classes, names = pd.factorize(df[label], sort=True)  # -1 where the label is missing
     split_codes = pd.Categorical(df[SPLIT_COLUMN], categories=splits).codes
     known = classes >= 0
     flat = np.bincount(classes[known] * len(splits) + split_codes[known],
                        minlength=len(names) * len(splits))
-    counts = pd.DataFrame(flat.reshape(len(names), len(splits)), index=names, columns=splits)
-    shares = counts.div(counts.sum(axis=1), axis=0).round(4)
+    return {str(n): row for n, row in zip(names, flat.reshape(len(names), len(splits)))}
+
+
+def class_shares(counts: dict[str, np.ndarray], splits: list[str]) -> dict[str, Any]:
+    """Rows per split and class, and each class's realised share of each split."""
+    names = sorted(counts)
+    table = pd.DataFrame([counts[n] for n in names], index=names, columns=splits, dtype="int64")
+    shares = table.div(table.sum(axis=1), axis=0).round(4)
     return {
-        "counts": {s: {c: int(n) for c, n in counts[s].items()} for s in splits},
+        "counts": {s: {c: int(n) for c, n in table[s].items()} for s in splits},
         "shares": {c: shares.loc[c].to_dict() for c in shares.index},
     }
 
 
-def run(ctx: Context) -> dict[str, Any]:
-    """The split stage: `labeled.parquet` -> `split.parquet`, rows grouped by split."""
+def split_part(name: str, ctx: Context, source: Path, out: Path) -> dict[str, Any]:
+    """One partition: each row's split, rows grouped by split (stable), and its counts."""
     config = ctx.recipe.split
     label = ctx.recipe.task.label
-    df = artifacts.read_parquet(ctx.artifact(INPUT), "label")
-    df[SPLIT_COLUMN] = assign(split_keys(df, config.group), config.fractions, ctx.recipe.split_seed)
-    df = df.sort_values(SPLIT_COLUMN, kind="stable").reset_index(drop=True)
     splits = list(config.fractions)
+    df = read_part(source / name)
+    df[SPLIT_COLUMN] = assign(split_keys(df, config.group), config.fractions,
+                              ctx.recipe.split_seed)
+    df = df.sort_values(SPLIT_COLUMN, kind="stable").reset_index(drop=True)
+    write_part(df, out / name, groups=SPLIT_COLUMN)
+    codes = df[SPLIT_COLUMN].cat.codes.to_numpy()
+    result: dict[str, Any] = {"rows": np.bincount(codes, minlength=len(splits))}
+    if label in df.columns and df[label].notna().any():
+        result["classes"] = class_counts(df, label, splits)
+    if config.group is not None:
+        groups = df[config.group].astype("string")
+        known = groups.notna().to_numpy()
+        hashes = pd.util.hash_pandas_object(groups[known], index=False,
+                                            categorize=False).to_numpy()
+        pairs = np.unique(np.stack([hashes, codes[known].astype(np.uint64)], axis=1), axis=0)
+        result["groups"] = pairs
+    return result
+
+
+def run(ctx: Context) -> dict[str, Any]:
+    """The split stage: `labeled/` -> `split/`, each partition's rows grouped by split."""
+    config = ctx.recipe.split
+    splits = list(config.fractions)
+    parts = Partitions.open(ctx.artifact(INPUT), "label")
+    with artifacts.atomic_dir(ctx.artifact(ARTIFACT)) as out:
+        results = ctx.map(split_part, parts.names, parts.folder, out, label="split")
+    rows = sum((r["rows"] for r in results), np.zeros(len(splits), np.int64))
     metrics: dict[str, Any] = {
         "seed": ctx.recipe.split_seed,
         "group": config.group,
-        "rows": df[SPLIT_COLUMN].value_counts().reindex(splits, fill_value=0).to_dict(),
+        "rows": {s: int(n) for s, n in zip(splits, rows)},
         "warnings": [],
     }
-    if label in df.columns and df[label].notna().any():
-        metrics.update(class_shares(df, label, splits))
+    counts: dict[str, np.ndarray] = {}
+    for result in results:
+        for name, row in result.get("classes", {}).items():
+            counts[name] = counts.get(name, 0) + row
+    if counts:
+        metrics.update(class_shares(counts, splits))
         if config.stratify:
             for split, by_class in metrics["counts"].items():
                 for name, count in by_class.items():
                     if count == 0:
                         metrics["warnings"].append(f"class '{name}' has no row in split '{split}'")
     if config.group is not None:
-        per_group = df.groupby(df[config.group].astype("string"), dropna=True)[SPLIT_COLUMN].nunique()
+        pairs = [r["groups"] for r in results if len(r["groups"])]
+        pairs = np.unique(np.concatenate(pairs), axis=0) if pairs else np.zeros((0, 2), np.uint64)
+        _, per_group = np.unique(pairs[:, 0], return_counts=True)
         metrics["groups_spanning_splits"] = int((per_group > 1).sum())
-    artifacts.write_parquet(df, ctx.artifact(ARTIFACT))
     artifacts.write_json(metrics, ctx.metrics_path("split"))
     return metrics

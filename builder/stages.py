@@ -2,12 +2,15 @@
 
 | stage   | reads                  | writes                                          |
 |---------|------------------------|-------------------------------------------------|
-| compose | recipes/<r>.yaml, conf | recipe.yaml, inputs.yaml                        |
-| ingest  | sources                | ingested.parquet, metrics/ingest.json           |
-| label   | ingested.parquet       | labeled.parquet, metrics/label.json             |
-| split   | labeled.parquet        | split.parquet, metrics/split.json               |
-| augment | split.parquet          | augmented.parquet, metrics/augment.json         |
-| export  | augmented.parquet      | dataset/, hub/, README.md, metrics.json         |
+| compose | recipes/<r>.yaml, conf | recipe.yaml, inputs.yaml, engine.yaml           |
+| ingest  | sources                | ingested/, metrics/ingest.json                  |
+| label   | ingested/              | labeled/, metrics/label.json                    |
+| split   | labeled/               | split/, metrics/split.json                      |
+| augment | split/                 | augmented/, metrics/augment.json                |
+| export  | augmented/             | dataset/, hub/, README.md, metrics.json         |
+
+Artifacts are partitioned (`builder.partitions`); the stages run their partition functions on
+the recipe's engine (`builder.engine`), started once per build (or per `builder stage`).
 """
 
 from __future__ import annotations
@@ -36,6 +39,26 @@ class Context:
     progress: bool = True
     timings: dict[str, float] = field(default_factory=dict)
     display: ProgressDisplay | None = None
+    engine: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # What a task on another process gets: no progress display, no engine.
+        return {**self.__dict__, "display": None, "engine": None, "timings": {}}
+
+    def map(self, fn: Callable[..., Any], items: Iterable[Any], *args: Any,
+            label: str = "") -> list[Any]:
+        """`fn(item, self, *args)` for every item, on the recipe's engine, results in order."""
+        if self.engine is None:
+            from builder.engine import LocalEngine
+
+            self.engine = LocalEngine(self.recipe.engine_config)
+        self.engine.track = self.track
+        return self.engine.map(fn, list(items), self, *args, label=label)
+
+    @property
+    def partition_bytes(self) -> int:
+        """About how much input data one partition of this build holds."""
+        return self.recipe.engine_config.partition_bytes
 
     def track(self, items: Iterable[T], label: str) -> Iterator[T]:
         """Iterate over a long stage's steps, shown as a bar under the stage bar when building."""
@@ -103,12 +126,29 @@ def open_context(ref: str, root: Path) -> Context:
 
 
 def run_stage(name: str, ctx: Context) -> Any:
-    """Run one data stage (not compose) on a context and record its wall time."""
+    """Run one data stage (not compose) on a context and record its wall time; the recipe's
+    engine is started for it unless the context has one running."""
     functions = _stage_functions()
-    started = time.perf_counter()
-    result = functions[name](ctx)
-    ctx.timings[name] = time.perf_counter() - started
+    with _engine_for(ctx):
+        started = time.perf_counter()
+        result = functions[name](ctx)
+        ctx.timings[name] = time.perf_counter() - started
     return result
+
+
+@contextlib.contextmanager
+def _engine_for(ctx: Context) -> Iterator[None]:
+    if ctx.engine is not None:
+        yield
+        return
+    from builder.engine import running
+
+    with running(ctx.recipe.engine_config, ctx.composed.display_file) as engine:
+        ctx.engine = engine
+        try:
+            yield
+        finally:
+            ctx.engine = None
 
 
 class ProgressDisplay:
@@ -159,8 +199,8 @@ def progress_display(enabled: bool, console: Any = None) -> Iterator[ProgressDis
 def build(ref: str, root: Path, overrides: Sequence[str] = (), progress: bool = True,
           console: Any = None) -> Context:
     """Run every stage in order, as `dvc repro` would, without DVC; `progress` shows bars on
-    stderr (or on `console`) when it is a terminal. Artifacts are written in the background
-    and handed to the next stage from memory (`artifacts.write_behind`)."""
+    stderr (or on `console`) when it is a terminal. The engine is started once for all stages;
+    metrics files are written in the background (`artifacts.write_behind`)."""
     from builder import artifacts
 
     with progress_display(progress, console) as display, artifacts.write_behind():
@@ -169,11 +209,12 @@ def build(ref: str, root: Path, overrides: Sequence[str] = (), progress: bool = 
         ctx.progress = progress
         ctx.display = display
         ctx.timings["compose"] = time.perf_counter() - started
-        for name in STAGE_NAMES[1:]:
-            if display is not None:
-                display.stage_done()
-                display.stage(name)
-            run_stage(name, ctx)
+        with _engine_for(ctx):
+            for name in STAGE_NAMES[1:]:
+                if display is not None:
+                    display.stage_done()
+                    display.stage(name)
+                run_stage(name, ctx)
         if display is not None:
             display.stage_done()
     ctx.display = None

@@ -67,10 +67,12 @@ def cli_env() -> dict[str, str]:
     return env
 
 
-def run_cli(*args: str, cwd: Path, check: bool = False) -> subprocess.CompletedProcess:
-    """Run `python -m builder ARGS` in `cwd`; returns the completed process (text output)."""
-    result = subprocess.run([sys.executable, "-m", "builder", *args], cwd=cwd, env=cli_env(),
-                            capture_output=True, text=True)
+def run_cli(*args: str, cwd: Path, check: bool = False,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run `python -m builder ARGS` in `cwd` (with `env` added to the environment); returns the
+    completed process (text output)."""
+    result = subprocess.run([sys.executable, "-m", "builder", *args], cwd=cwd,
+                            env={**cli_env(), **(env or {})}, capture_output=True, text=True)
     if check and result.returncode != 0:
         raise AssertionError(f"builder {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result

@@ -72,7 +72,8 @@ def assert_loadable(data: Path) -> None:
     assert {s: d.num_rows for s, d in saved.items()} == {s: d.num_rows for s, d in hub.items()}
     assert sum(d.num_rows for d in saved.values()) == ROWS
     for name in ("ingested", "labeled", "split", "augmented"):
-        assert pq.read_table(data / f"{name}.parquet").num_rows == ROWS
+        parts = sorted((data / name).glob("part-*.parquet"))
+        assert parts and sum(pq.ParquetFile(p).metadata.num_rows for p in parts) == ROWS
 
 
 @pytest.fixture(scope="module")
@@ -135,44 +136,47 @@ def test_export_killed_mid_write_leaves_previous_outputs_whole(project: Path) ->
 def test_ingest_killed_mid_write_leaves_the_previous_artifact(project: Path) -> None:
     data = project / "data" / "big"
     write_csv(project / "recipes" / "data" / "big.csv", ROWS, seed=1)  # new input, new artifact
-    run_cli("stage", "compose", "big", cwd=project, check=True)
-    before = snapshot(data, ["ingested.parquet"])
+    # Small partitions: the stage writes many parts, so it is caught while writing them.
+    run_cli("stage", "compose", "big", "engine.partition_size=256KiB", cwd=project, check=True)
+    before = snapshot(data, ["ingested"])
 
     def writing_artifact() -> bool:
-        return any(p.stat().st_size > 0 for p in data.glob(".ingested.parquet.*.tmp"))
+        return any(p.stat().st_size > 0 for tmp in data.glob(".ingested.*.tmp")
+                   for p in tmp.glob("part-*.parquet"))
 
     assert kill_when(project, "ingest", writing_artifact) == -signal.SIGKILL
-    assert snapshot(data, ["ingested.parquet"]) == before
+    assert snapshot(data, ["ingested"]) == before
     assert_loadable(data)
-    assert any(name.startswith(".ingested.parquet.") for name in leftovers(data))
+    assert any(name.startswith(".ingested.") for name in leftovers(data))
 
     run_cli("stage", "ingest", "big", cwd=project, check=True)
     assert leftovers(data) == []
-    assert snapshot(data, ["ingested.parquet"]) != before
+    assert snapshot(data, ["ingested"]) != before
 
 
 def test_failing_stages_leave_previous_outputs_whole(project: Path, monkeypatch) -> None:
+    from builder import split
     from builder.export import stage as export_stage
 
     data = project / "data" / "big"
     run_cli("stage", "compose", "big", "split.seed=42", cwd=project, check=True)
-    artifacts_before = snapshot(data, ["split.parquet", "augmented.parquet"])
+    artifacts_before = snapshot(data, ["split", "augmented"])
     outputs_before = snapshot(data, EXPORT_OUTPUTS)
     ctx = stages.open_context("big", project)
 
-    def broken_write(table, where, **options):
-        Path(where).write_bytes(b"PAR1 half a file")
+    def broken_write(frame, path, groups=None):
+        Path(path).write_bytes(b"PAR1 half a file")
         raise OSError("disk full")
 
     with monkeypatch.context() as patch:
-        patch.setattr(artifacts.pq, "write_table", broken_write)
+        patch.setattr(split, "write_part", broken_write)
         with pytest.raises(OSError, match="disk full"):
             stages.run_stage("split", ctx)
-    assert snapshot(data, ["split.parquet", "augmented.parquet"]) == artifacts_before
+    assert snapshot(data, ["split", "augmented"]) == artifacts_before
 
     stages.run_stage("split", ctx)
     stages.run_stage("augment", ctx)
-    changed = snapshot(data, ["split.parquet", "augmented.parquet"])
+    changed = snapshot(data, ["split", "augmented"])
 
     def broken_card(*args, **kwargs):
         raise RuntimeError("card failed")
@@ -188,20 +192,23 @@ def test_failing_stages_leave_previous_outputs_whole(project: Path, monkeypatch)
 
 def test_a_failed_background_write_fails_the_build_and_skips_later_writes(project: Path,
                                                                           monkeypatch) -> None:
+    """Metrics files are written in the background by `builder build`: when one fails, the
+    build fails and the metrics queued after it are not written."""
     data = project / "data" / "big"
     run_cli("stage", "compose", "big", "split.seed=43", cwd=project, check=True)
-    before = snapshot(data, ["labeled.parquet", "split.parquet", "augmented.parquet"])
-    real_write = artifacts.pq.write_table
+    outputs = ["metrics/split.json", "metrics/augment.json", *EXPORT_OUTPUTS]
+    before = snapshot(data, outputs)
+    real_write = artifacts.WriteBehind.write
 
-    def failing_for_split(table, where, **options):
-        if ".split.parquet." in str(where):
+    def failing_for_split(self, target, data, write_to):
+        def write_or_fail(tmp):
             raise OSError("disk full")
-        real_write(table, where, **options)
 
-    monkeypatch.setattr(artifacts.pq, "write_table", failing_for_split)
+        broken = target.name == "split.json"
+        real_write(self, target, data, write_or_fail if broken else write_to)
+
+    monkeypatch.setattr(artifacts.WriteBehind, "write", failing_for_split)
     with pytest.raises(OSError, match="disk full"):
         stages.build("big", project, ["split.seed=43"], progress=False)
-    after = snapshot(data, ["labeled.parquet", "split.parquet", "augmented.parquet"])
-    assert after["split.parquet"] == before["split.parquet"]
-    assert after["augmented.parquet"] == before["augmented.parquet"]
-    assert leftovers(data) == []
+    assert snapshot(data, outputs) == before
+    assert leftovers(data) + leftovers(data / "metrics") == []

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from builder import artifacts, stages
+from builder.partitions import artifact_bytes, read_artifact, write_artifact
 from builder.errors import DataError
 from tests.conftest import REPO, run_cli
 
@@ -37,7 +38,7 @@ def credit_recipe(project, body: str, name: str = "c", label: str = "Status",
 
 
 def read(ctx, name: str) -> pd.DataFrame:
-    return artifacts.read_parquet(ctx.artifact(name))
+    return read_artifact(ctx.artifact(name.removesuffix(".parquet")))
 
 
 @pytest.mark.slow
@@ -119,7 +120,7 @@ def test_evaluation_rows_never_reach_the_train_split_or_a_generator(project, mon
     # Mark every evaluation row: Age 999 must never be seen by a sampler or a model.
     split = read(ctx, "split.parquet")
     split.loc[split["split"] != "train", "Age"] = 999
-    artifacts.write_parquet(split, ctx.artifact("split.parquet"))
+    write_artifact(split, ctx.artifact("split"))
     seen: list[pd.DataFrame] = []
     real_smote, real_fit = samplers.smote, models.Models.fit
     monkeypatch.setattr(samplers, "smote", lambda features, *a, **k: (
@@ -164,9 +165,9 @@ def test_builds_are_byte_identical_and_new_counts_reuse_the_fitted_model(project
     def build(*overrides: str) -> dict[str, bytes]:
         ctx = stages.build(name, project.root, overrides, progress=False)
         hub = ctx.artifact("hub")
-        files = [ctx.artifact("augmented.parquet"), ctx.artifact("README.md"),
-                 *sorted((hub / "data").iterdir())]
-        return {p.name: p.read_bytes() for p in files}
+        files = [ctx.artifact("README.md"), *sorted((hub / "data").iterdir())]
+        return {"augmented": artifact_bytes(ctx.artifact("augmented")),
+                **{p.name: p.read_bytes() for p in files}}
 
     first = build()
     assert sorted(fits) == ["bad", "good"]
@@ -174,7 +175,7 @@ def test_builds_are_byte_identical_and_new_counts_reuse_the_fitted_model(project
     shutil.rmtree(project.data(name) / "dataset")
     assert build() == first and fits == []  # cached models, same bytes
     changed = build("balance.target.counts.bad=1800")
-    assert fits == [] and changed["augmented.parquet"] != first["augmented.parquet"]
+    assert fits == [] and changed["augmented"] != first["augmented"]
     assert build() == first
     shutil.rmtree(project.data(name) / ".cache")
     assert build() == first and sorted(fits) == ["bad", "good"]  # refitted: same bytes again
@@ -187,7 +188,7 @@ def test_failed_gates_stop_the_build_and_keep_the_previous_output(project) -> No
         synthetic: {generator: gaussian_copula, rows: 100, min_quality: 0.5}
     """)
     run_cli("build", name, "--quiet", cwd=project.root, check=True)
-    previous = project.data(name).joinpath("augmented.parquet").read_bytes()
+    previous = artifact_bytes(project.data(name) / "augmented")
     result = run_cli("build", name, "synthetic.min_quality=0.99", "+synthetic.max_exact_copies=0",
                      "+synthetic.min_dcr_ratio=50", "--quiet", cwd=project.root)
     assert result.returncode == 2 and "Traceback" not in result.stderr
@@ -198,7 +199,7 @@ def test_failed_gates_stop_the_build_and_keep_the_previous_output(project) -> No
     assert "- synthetic.min_dcr_ratio: the DCR ratio of the synthetic rows is" in result.stderr
     assert "below the threshold 50." in result.stderr
     assert "max_exact_copies" not in result.stderr  # that one passes
-    assert project.data(name).joinpath("augmented.parquet").read_bytes() == previous
+    assert artifact_bytes(project.data(name) / "augmented") == previous
 
 
 @pytest.mark.slow

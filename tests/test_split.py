@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from builder import artifacts, stages
+from builder import stages
+from builder.partitions import read_artifact
 from builder.errors import DataError
 from builder.split import SPLIT_COLUMN, assign, split_keys
 from tests.conftest import REPO
@@ -33,7 +34,7 @@ def split(project, rows: pd.DataFrame, *overrides: str, recipe: str = RECIPE):
     for name in ("ingest", "label"):
         stages.run_stage(name, ctx)
     metrics = stages.run_stage("split", ctx)
-    return artifacts.read_parquet(ctx.artifact("split.parquet")), metrics
+    return read_artifact(ctx.artifact("split")), metrics
 
 
 def test_assignment_is_a_literal_function_of_id_and_seed() -> None:

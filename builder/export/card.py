@@ -254,8 +254,9 @@ def section_recipe(composed: Composed, metrics: dict) -> str:
     name = composed.recipe.name
     versions = metrics.get("export", {}).get("versions") or {}
     pinned = ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))
-    if composed.overrides:  # built with command-line overrides: only they give this recipe
-        commands = f"make setup\n{shlex.join(['builder', 'build', name, *composed.overrides])}\n"
+    overrides = composed.content_overrides  # not the engine's: it never changes the outputs
+    if overrides:  # built with command-line overrides: only they give this recipe
+        commands = f"make setup\n{shlex.join(['builder', 'build', name, *overrides])}\n"
     else:
         commands = (f"make build               # or: dvc repro\n"
                     f"builder build {name}     # the same, without DVC\n")

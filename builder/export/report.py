@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from builder import artifacts
+from builder.partitions import read_artifact
 from builder.errors import StageError
 
 if TYPE_CHECKING:
@@ -309,8 +310,8 @@ def write_report(ctx: Context) -> tuple[Path, list[str]]:
     if "export" not in metrics:
         raise StageError(f"{ctx.artifact('metrics.json')}: not found; build first with "
                          f"`builder build {ctx.recipe.name}` or `dvc repro`.")
-    augmented = ctx.artifact("augmented.parquet")
-    df = artifacts.read_parquet(augmented) if augmented.is_file() else None
+    augmented = ctx.artifact("augmented")
+    df = read_artifact(augmented) if augmented.is_dir() else None
     task = ctx.recipe.task
     splits = list(ctx.recipe.split.fractions)
     plots = build_plots(metrics, df, list(task.classes), task.text, splits)

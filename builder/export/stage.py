@@ -1,9 +1,14 @@
-"""The export stage: `augmented.parquet` -> `dataset/`, `hub/`, `README.md`, `metrics.json`."""
+"""The export stage: `augmented/` -> `dataset/`, `hub/`, `README.md`, `metrics.json`.
+
+One task per split streams the split's rows from every part (only its row groups) into the Hub
+shards and the `save_to_disk` files at once (`SplitWriter`); the `DatasetDict` is then
+memory-mapped from those files for the card. Nothing holds a whole split: files, batches and
+row groups are cut by rows and bytes of the data, so the bytes do not depend on partitioning.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,13 +16,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
 from builder import artifacts
+from builder.artifacts import sha256_file
 from builder.augment import ARTIFACT as INPUT
 from builder.export.card import render_card
-from builder.export.dataset import (as_dataset_dict, split_tables, write_arrow_shards,
-                                    write_dataset_dict_json, write_split_state)
+from builder.export.dataset import (arrow_value_type, canonical_layout, features_for,
+                                    output_columns, to_arrow_table, write_dataset_dict_json,
+                                    write_split_state)
 from builder.export.dvc_files import write_dvc_files
-from builder.export.hub import write_split_shards
+from builder.export.hub import MAX_SHARD_BYTES, shard_name
+from builder.partitions import Partitions, part_dtypes, read_part, row_groups
+from builder.split import SPLIT_COLUMN
 
 if TYPE_CHECKING:
     import datasets
@@ -25,6 +37,12 @@ if TYPE_CHECKING:
     from builder.stages import Context
 
 STAGE_METRICS = ("ingest", "label", "split", "augment")
+#: Rows are written in batches of this many (the `save_to_disk` default), whatever the parts.
+BATCH_ROWS = 1000
+#: A Hub shard's row groups hold about this much data (Arrow bytes): small enough to stream.
+ROW_GROUP_BYTES = 32 * 2**20
+#: A `save_to_disk` file holds about this much (as `datasets.config.MAX_SHARD_SIZE`).
+MAX_ARROW_BYTES = 500 * 10**6
 
 
 def content_hash(checksums: dict[str, str]) -> str:
@@ -39,62 +57,27 @@ def split_fingerprint(checksums: dict[str, str]) -> str:
     return content_hash(checksums)[:16]
 
 
-def export_metrics(tables: dict[str, pa.Table], ctx: Context,
+def export_metrics(results: dict[str, dict], ctx: Context,
                    checksums: dict[str, str]) -> dict[str, Any]:
     """Rows and classes per split (from the published label codes), shard checksums."""
     classes = ctx.recipe.task.classes
-    per_split = {}
-    for split, table in tables.items():
-        codes = table.column(ctx.recipe.task.label).to_numpy()
-        counts = np.bincount(codes[codes >= 0], minlength=len(classes))
-        per_split[split] = {c: int(n) for c, n in zip(classes, counts)}
     return {
-        "rows_per_split": {s: t.num_rows for s, t in tables.items()},
-        "classes_per_split": per_split,
-        "origins_per_split": counts_per_split(tables, "_origin"),
-        "label_sources_per_split": label_sources_per_split(tables, ctx.recipe.task.label),
+        "rows_per_split": {s: int(r["rows"]) for s, r in results.items()},
+        "classes_per_split": {s: {c: int(n) for c, n in zip(classes, r["classes"])}
+                              for s, r in results.items()},
+        "origins_per_split": _per_split(results, "origins"),
+        "label_sources_per_split": _per_split(results, "label_sources"),
         "shards": checksums,
         "content_hash": content_hash(checksums),
         "versions": library_versions(),
     }
 
 
-def counts_per_split(tables: dict[str, pa.Table], column: str) -> dict[str, dict[str, int]]:
-    """{split: {value: rows}} for a provenance column ({} when the column is absent)."""
-    import pyarrow.compute as pc
-
-    if any(column not in t.column_names for t in tables.values()):
+def _per_split(results: dict[str, dict], key: str) -> dict[str, dict[str, int]]:
+    """{split: {value: rows}} sorted by value ({} when the column is not published)."""
+    if any(r[key] is None for r in results.values()):
         return {}
-    result = {}
-    for split, table in tables.items():
-        counts = pc.value_counts(pc.fill_null(table.column(column), "(none)")).to_pylist()
-        result[split] = {str(c["values"]): int(c["counts"]) for c in sorted(
-            counts, key=lambda c: str(c["values"]))}
-    return result
-
-
-def label_sources_per_split(tables: dict[str, pa.Table],
-                            label: str) -> dict[str, dict[str, int]]:
-    """{split: {label source: rows}} ({} without a `label_source` column). A row without a
-    label source is `unlabeled` when it has no label either; else the augment stage made it
-    with its class, and it counts under its `_origin` (`synthetic`, `smote`, `oversampled`)."""
-    if any("label_source" not in t.column_names for t in tables.values()):
-        return {}
-    return {split: _label_sources(table, label) for split, table in tables.items()}
-
-
-def _label_sources(table: pa.Table, label: str) -> dict[str, int]:
-    import pyarrow.compute as pc
-
-    made = (table.column("_origin") if "_origin" in table.column_names
-            else pa.nulls(table.num_rows, pa.string()))
-    unlabeled = pc.less(table.column(label), 0)  # the published label is a ClassLabel code
-    missing = pc.if_else(pc.fill_null(unlabeled, True), "unlabeled",
-                         pc.fill_null(pc.cast(made, pa.string()), "unlabeled"))
-    sources = pc.fill_null(pc.cast(table.column("label_source"), pa.string()), missing)
-    counts = pc.value_counts(sources).to_pylist()
-    return {str(c["values"]): int(c["counts"])
-            for c in sorted(counts, key=lambda c: str(c["values"]))}
+    return {s: dict(sorted(r[key].items())) for s, r in results.items()}
 
 
 def library_versions() -> dict[str, str]:
@@ -104,43 +87,274 @@ def library_versions() -> dict[str, str]:
     return {name: version(name) for name in ("datasets", "pyarrow")}
 
 
-def write_outputs(features, tables: dict[str, pa.Table], hub: Path,
-                  saved: Path) -> tuple[dict[str, str], datasets.DatasetDict]:
-    """The Hub shards and the `save_to_disk` folder, written in parallel threads; returns the
-    shard checksums and the `DatasetDict` (fingerprinted from them)."""
-    splits = list(tables)
-    # Writing parquet does not need a fingerprint; the final one comes from the shards' bytes.
-    unsaved = as_dataset_dict(features, tables, {s: f"{s}-unsaved" for s in splits})
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="export") as pool:
-        shards = {s: pool.submit(write_split_shards, s, unsaved[s], hub) for s in splits}
-        arrow = {s: pool.submit(write_arrow_shards, tables[s], features, saved / s) for s in splits}
-        per_split = {s: job.result() for s, job in shards.items()}
-        files = {s: job.result() for s, job in arrow.items()}
-    fingerprints = {s: split_fingerprint(sums) for s, sums in per_split.items()}
-    dataset_dict = as_dataset_dict(features, tables, fingerprints)
-    write_dataset_dict_json(splits, saved)
-    for split, dataset in dataset_dict.items():
-        write_split_state(dataset, saved / split, files[split])
-    checksums = {path: digest for sums in per_split.values() for path, digest in sums.items()}
-    return checksums, dataset_dict
+def published_schema(ctx: Context, parts: Partitions) -> tuple[list[str], datasets.Features]:
+    """The published columns and their features, from the parts' dtypes (and a few rows of the
+    first part that has any, for columns whose dtype says little)."""
+    task = ctx.recipe.task
+    dtypes = [part_dtypes(parts.folder / name) for name in parts.names]
+    first = next((i for i, name in enumerate(parts.names) if parts.rows(i)), 0)
+    sample = read_part(parts.folder / parts.names[first]).head(100) if parts.count else None
+    columns = output_columns(sample, task)
+    features = features_for(to_arrow_table(sample, columns, task), task)
+    schema = features.arrow_schema
+    for kinds in dtypes:  # a column that is int in one part and float in another: float
+        for column in columns:
+            if column in kinds and column != task.label and \
+                    pa.types.is_floating(_arrow_type(kinds[column])) and \
+                    pa.types.is_integer(schema.field(column).type):
+                schema = schema.set(schema.get_field_index(column), pa.field(column, pa.float64()))
+    return columns, features_for(schema.empty_table(), task)
+
+
+def _arrow_type(dtype) -> pa.DataType:
+    import pandas as pd
+
+    return arrow_value_type(pd.Series([], dtype=dtype))
+
+
+def write_split(split: str, ctx: Context, parts: Partitions, columns: list[str],
+                features: datasets.Features, hub: Path, saved: Path) -> dict[str, Any]:
+    """Stream one split's rows, part after part, into its Hub shards and its `save_to_disk`
+    files, in batches of `BATCH_ROWS` rows (so the files do not depend on partitioning), and
+    count its classes, origins and label sources."""
+    task = ctx.recipe.task
+    writer = SplitWriter(split, features, hub, saved)
+    for index, name in enumerate(parts.names):
+        groups = row_groups(parts.folder / name, split)
+        if not groups:
+            continue
+        table = pq.ParquetFile(parts.folder / name).read_row_groups(groups)
+        table = table.filter(pc.equal(table.column(SPLIT_COLUMN), split)) \
+            if SPLIT_COLUMN in table.column_names and not _grouped(parts.folder / name) else table
+        writer.add(publish(table, columns, task, features))
+    return writer.close()
+
+
+def _grouped(path: Path) -> bool:
+    from builder.partitions import GROUPS_KEY
+
+    return GROUPS_KEY in (pq.read_schema(path).metadata or {})
+
+
+def publish(table: pa.Table, columns: list[str], task, features: datasets.Features) -> pa.Table:
+    """A part's rows as published: the output columns, the label as class indices, each column
+    cast to its feature type."""
+    arrays = []
+    schema = features.arrow_schema
+    for column in columns:
+        if column not in table.column_names:
+            arrays.append(pa.nulls(table.num_rows, schema.field(column).type))
+            continue
+        values = table.column(column)
+        if column == task.label:
+            text = pc.cast(values, pa.string()) if not pa.types.is_string(values.type) else values
+            codes = pc.index_in(text, value_set=pa.array(task.classes, pa.string()))
+            arrays.append(pc.fill_null(codes, -1).cast(pa.int64()))
+            continue
+        if pa.types.is_dictionary(values.type):
+            values = values.cast(values.type.value_type)
+        arrays.append(values.cast(schema.field(column).type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+class SplitWriter:
+    """Writes one split's Hub shards (`data/<split>-NNNNN-of-NNNNN.parquet`) and `save_to_disk`
+    files (`<split>/data-NNNNN-of-NNNNN.arrow`) from a stream of tables, holding at most a row
+    group: rows go in batches of `BATCH_ROWS`, `ROW_GROUP_BYTES` of them a row group, and a new
+    file starts past `MAX_SHARD_BYTES`; files are named once their count is known."""
+
+    def __init__(self, split: str, features: datasets.Features, hub: Path, saved: Path):
+        self.split, self.features, self.hub, self.saved = split, features, hub, saved
+        self.schema = features.arrow_schema
+        self.pending: list[pa.Table] = []  # rows not yet in a whole batch
+        self.group: list[pa.Table] = []  # whole batches of the next row group
+        self.group_bytes = 0
+        self.parquet: Any = None
+        self.parquet_bytes = 0
+        self.arrow: Any = None
+        self.arrow_bytes = 0
+        self.hub_files: list[Path] = []
+        self.arrow_files: list[Path] = []
+        self.rows = 0
+        self.counts: dict[str, Any] = {"classes": None}
+        for column in ("_origin", "label_source"):  # None: not published
+            self.counts[column] = {} if column in self.schema.names else None
+        (hub / "data").mkdir(parents=True, exist_ok=True)
+        (saved / split).mkdir(parents=True, exist_ok=True)
+
+    def add(self, table: pa.Table) -> None:
+        self.pending.append(table)
+        size = sum(t.num_rows for t in self.pending)
+        if size < BATCH_ROWS:
+            return
+        combined = pa.concat_tables(self.pending)
+        whole = size - size % BATCH_ROWS
+        for start in range(0, whole, BATCH_ROWS):
+            self.batch(combined.slice(start, BATCH_ROWS))
+        self.pending = [combined.slice(whole)] if whole < size else []
+
+    def batch(self, table: pa.Table) -> None:
+        table = canonical_layout(table.combine_chunks())
+        self.count(table)
+        self.rows += table.num_rows
+        if self.arrow is None or self.arrow_bytes >= MAX_ARROW_BYTES:
+            self.next_arrow()
+        self.arrow.write_table(table, BATCH_ROWS)
+        self.arrow_bytes += table.nbytes
+        self.group.append(table)
+        self.group_bytes += table.nbytes
+        if self.group_bytes >= ROW_GROUP_BYTES:
+            self.flush_group()
+
+    def count(self, table: pa.Table) -> None:
+        codes = table.column(self.label).to_numpy()
+        classes = np.bincount(codes[codes >= 0], minlength=len(self.features[self.label].names))
+        self.counts["classes"] = classes if self.counts["classes"] is None else \
+            self.counts["classes"] + classes
+        for column, counts in (("_origin", _value_counts(table, "_origin", "(none)")),
+                               ("label_source", label_source_counts(table, self.label))):
+            if self.counts[column] is not None:
+                for key, n in counts.items():
+                    self.counts[column][key] = self.counts[column].get(key, 0) + n
+
+    @property
+    def label(self) -> str:
+        import datasets
+
+        return next(n for n, f in self.features.items() if isinstance(f, datasets.ClassLabel))
+
+    def flush_group(self) -> None:
+        if not self.group:
+            return
+        if self.parquet is None or self.parquet_bytes >= MAX_SHARD_BYTES:
+            self.next_parquet()
+        table = pa.concat_tables(self.group)
+        self.parquet.write_table(table, row_group_size=table.num_rows)
+        self.parquet_bytes += self.group_bytes
+        self.group, self.group_bytes = [], 0
+
+    def next_parquet(self) -> None:
+        from datasets.arrow_writer import get_parquet_column_options
+
+        if self.parquet is not None:
+            self.parquet.close()
+        path = self.hub / "data" / f".{self.split}-{len(self.hub_files):05d}.parquet"
+        self.hub_files.append(path)
+        self.parquet = pq.ParquetWriter(path, schema=self.schema,
+                                        **get_parquet_column_options(self.features, self.schema))
+        self.parquet_bytes = 0
+
+    def next_arrow(self) -> None:
+        from datasets.arrow_writer import ArrowWriter
+
+        self.close_arrow()
+        path = self.saved / self.split / f".data-{len(self.arrow_files):05d}.arrow"
+        self.arrow_files.append(path)
+        self.arrow = ArrowWriter(features=self.features, path=str(path), embed_local_files=True)
+        self.arrow_bytes = 0
+
+    def close_arrow(self) -> None:
+        if self.arrow is not None:
+            self.arrow.finalize()
+            self.arrow.close()
+
+    def close(self) -> dict[str, Any]:
+        """Write what is left, name the files, return their checksums and the counts."""
+        if self.pending:
+            combined = pa.concat_tables(self.pending)
+            self.pending = []
+            if combined.num_rows:
+                self.batch(combined)
+        self.flush_group()
+        if self.parquet is None:  # an empty split still gets a shard (with the schema)
+            self.next_parquet()
+        self.parquet.close()
+        if self.arrow is None:
+            self.next_arrow()
+        self.close_arrow()
+        checksums = {}
+        for index, path in enumerate(self.hub_files):
+            relative = shard_name(self.split, index, len(self.hub_files))
+            path.rename(self.hub / relative)
+            checksums[relative] = sha256_file(self.hub / relative)
+        names = []
+        for index, path in enumerate(self.arrow_files):
+            name = f"data-{index:05d}-of-{len(self.arrow_files):05d}.arrow"
+            path.rename(self.saved / self.split / name)
+            names.append(name)
+        classes = self.counts["classes"]
+        if classes is None:
+            classes = np.zeros(len(self.features[self.label].names), dtype=np.int64)
+        return {"rows": self.rows, "checksums": checksums, "arrow_files": names,
+                "classes": classes, "origins": self.counts["_origin"],
+                "label_sources": self.counts["label_source"]}
+
+
+def _value_counts(table: pa.Table, column: str, missing: str) -> dict[str, int]:
+    """Rows per value of `column` ({} when the table lacks it)."""
+    if column not in table.column_names:
+        return {}
+    counts = pc.value_counts(pc.fill_null(table.column(column), missing)).to_pylist()
+    return {str(c["values"]): int(c["counts"]) for c in counts}
+
+
+def label_source_counts(table: pa.Table, label: str) -> dict[str, int]:
+    """Rows per `label_source` ({} without the column). A row without a label source is
+    `unlabeled` when it has no label either; else the augment stage made it with its class, and
+    it counts under its `_origin` (`synthetic`, `smote`, `oversampled`)."""
+    if "label_source" not in table.column_names:
+        return {}
+    made = (table.column("_origin") if "_origin" in table.column_names
+            else pa.nulls(table.num_rows, pa.string()))
+    unlabeled = pc.less(table.column(label), 0)  # the published label is a ClassLabel code
+    missing = pc.if_else(pc.fill_null(unlabeled, True), "unlabeled",
+                         pc.fill_null(pc.cast(made, pa.string()), "unlabeled"))
+    sources = pc.fill_null(pc.cast(table.column("label_source"), pa.string()), missing)
+    return {str(c["values"]): int(c["counts"]) for c in pc.value_counts(sources).to_pylist()}
+
+
+def load_dataset_dict(features: datasets.Features, saved: Path, results: dict[str, dict],
+                      fingerprints: dict[str, str]) -> datasets.DatasetDict:
+    """The `DatasetDict` memory-mapped from the written `save_to_disk` files."""
+    import datasets
+    from datasets.table import MemoryMappedTable, concat_tables
+
+    splits = {}
+    for split, result in results.items():
+        tables = [MemoryMappedTable.from_file(str(saved / split / name))
+                  for name in result["arrow_files"]]
+        table = tables[0] if len(tables) == 1 else concat_tables(tables)
+        splits[split] = datasets.Dataset(table, info=datasets.DatasetInfo(features=features),
+                                         split=datasets.NamedSplit(split),
+                                         fingerprint=fingerprints[split])
+    return datasets.DatasetDict(splits)
 
 
 def run(ctx: Context) -> dict[str, Any]:
-    """Build the `DatasetDict` and write every output to temporary folders, then swap them in."""
+    """Stream the augmented partitions into the Hub shards and the `save_to_disk` folder (one
+    task per split), memory-map the `DatasetDict` from them for the card, then swap the
+    folders in."""
     import datasets
 
     datasets.disable_progress_bars()  # the build shows its own progress
-    df = artifacts.read_parquet(ctx.artifact(INPUT), "augment")
+    parts = Partitions.open(ctx.artifact(INPUT), "augment")
     splits = list(ctx.recipe.split.fractions)
-    features, tables = split_tables(df, ctx.recipe.task, splits)
-    del df
+    columns, features = published_schema(ctx, parts)
     metrics = {stage: artifacts.read_json(ctx.metrics_path(stage)) for stage in STAGE_METRICS}
     metrics["recipe"] = ctx.recipe.name
     with ExitStack() as stack:
         hub = stack.enter_context(artifacts.atomic_dir(ctx.artifact("hub")))
         saved = stack.enter_context(artifacts.atomic_dir(ctx.artifact("dataset")))
-        checksums, dataset_dict = write_outputs(features, tables, hub, saved)
-        metrics["export"] = export_metrics(tables, ctx, checksums)
+        written = ctx.map(write_split, splits, parts, columns, features, hub, saved,
+                          label="write shards")
+        results = dict(zip(splits, written))
+        checksums = {p: d for r in results.values() for p, d in r["checksums"].items()}
+        fingerprints = {s: split_fingerprint(r["checksums"]) for s, r in results.items()}
+        dataset_dict = load_dataset_dict(features, saved, results, fingerprints)
+        write_dataset_dict_json(splits, saved)
+        for split, dataset in dataset_dict.items():
+            write_split_state(dataset, saved / split, results[split]["arrow_files"])
+        metrics["export"] = export_metrics(results, ctx, checksums)
         shard_bytes = {p: (hub / p).stat().st_size for p in checksums}
         card = render_card(ctx.composed, dataset_dict, metrics, shard_bytes)
         (hub / "README.md").write_text(card)

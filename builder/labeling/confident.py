@@ -23,11 +23,15 @@ def class_thresholds(labels: np.ndarray, probabilities: np.ndarray) -> np.ndarra
     return thresholds
 
 
-def suspects(labels: np.ndarray, probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def suspects(labels: np.ndarray, probabilities: np.ndarray,
+             thresholds: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(suspect, suggested): rows whose label `labels` (class index, -1 = none) sits off the
-    confident joint's diagonal, and the class they count towards (-1 where none)."""
+    confident joint's diagonal, and the class they count towards (-1 where none). The class
+    thresholds come from these rows, unless given (computed over the whole table when the
+    rows are one partition of it)."""
     usable = (labels >= 0) & ~np.isnan(probabilities).any(axis=1)
-    thresholds = class_thresholds(labels[usable], probabilities[usable])
+    if thresholds is None:
+        thresholds = class_thresholds(labels[usable], probabilities[usable])
     above = probabilities >= thresholds[None, :]
     scores = np.where(above, probabilities, -np.inf)
     suggested = np.where(above.any(axis=1), scores.argmax(axis=1), -1)

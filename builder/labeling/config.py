@@ -112,6 +112,8 @@ class PseudoConfig:
 
     `type: auto` picks `text` (TF-IDF + logistic regression on the task's text column) for
     text tasks and `tabular` (histogram gradient boosting on `features`) otherwise.
+    `sample_rows`: the most training rows (and texts, for the TF-IDF vocabulary) the models
+    are fitted on; a larger table gives a sample chosen by a keyed hash of `_id`.
     """
 
     type: Literal["auto", "text", "tabular"] = "auto"
@@ -120,8 +122,11 @@ class PseudoConfig:
     folds: int = 5
     features: list[str] | None = None
     max_features: int = 100_000
+    sample_rows: int = 200_000
 
     def check(self, ctx: CheckContext) -> Problems:
+        if self.sample_rows < 100:
+            yield "sample_rows", f"found {self.sample_rows}, expected at least 100 rows."
         yield from check_fraction(self.min_confidence, "min_confidence")
         yield from check_fraction(self.train_min_confidence, "train_min_confidence")
         if not 2 <= self.folds <= 20:

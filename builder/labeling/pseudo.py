@@ -4,7 +4,9 @@ Rows are put in `folds` folds by a keyed hash of their `_id` (so a row keeps its
 other rows change). For each fold, a model is trained on the training rows of the other folds
 and predicts every row of this fold: no row is ever predicted by a model that saw it. Text
 tasks use TF-IDF (fitted on all texts, no labels) + logistic regression; tabular tasks use
-histogram gradient boosting. scikit-learn is imported here only.
+histogram gradient boosting. The models may be fitted on a sample of the rows (`fit_folds`)
+and predict any rows later, a partition at a time (`FoldModels.predict`). scikit-learn is
+imported here only.
 
 Two choices fit the training labels, which come mostly from labeling functions:
 
@@ -13,7 +15,7 @@ Two choices fit the training labels, which come mostly from labeling functions:
   model learned the reviews example's lean towards `fresh` (56% of its training labels,
   49% of the gold ones) as a prior and predicted `fresh` for 93% of the unlabeled rows.
 - Rows without a weak label (the rows to pseudo-label) are predicted by a model trained
-  without the text features that never occur in such rows (`text_views`). Those features,
+  without the text features that never occur in such rows (`rule_free_columns`). Those features,
   the functions' trigger words mostly, cannot inform these rows' predictions, but in
   training they explain the weak labels by themselves and leave the words that do transfer
   with little weight. Rows with a weak label keep a model that sees every feature: confident
@@ -24,7 +26,6 @@ Two choices fit the training labels, which come mostly from labeling functions:
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -74,56 +75,114 @@ def out_of_fold(df: pd.DataFrame, train: np.ndarray, targets: np.ndarray, n_clas
                 config: PseudoConfig, task, seed: int, excluded: set[str]) -> np.ndarray:
     """(rows, classes) out-of-fold probabilities; `train` marks the rows to learn from and
     `targets` their class indices. Rows of a fold without enough training data stay NaN."""
+    return fit_folds(df, train, targets, n_classes, config, task, seed, excluded).predict(df)
+
+
+class FoldModels:
+    """One model per fold, each trained without that fold's rows, and how rows become their
+    features (the fitted TF-IDF vocabulary, or each tabular column's kind and categories):
+    `predict` gives any rows (a partition) the probabilities of the model of their fold.
+
+    For text with `narrow` models, rows without a weak label get those: trained on the
+    feature columns `keep` only (see `rule_free_columns`)."""
+
+    def __init__(self, kind: str, text: str | None, encoder, models: dict, folds: int, seed: int,
+                 n_classes: int, keep: np.ndarray | None = None, narrow: dict | None = None):
+        self.kind, self.text, self.encoder, self.models = kind, text, encoder, models
+        self.folds, self.seed, self.n_classes = folds, seed, n_classes
+        self.keep, self.narrow = keep, narrow or {}
+
+    def features(self, df: pd.DataFrame):
+        if self.kind == "text":
+            return self.encoder.transform(df[self.text].fillna("").astype(str).to_numpy()).tocsr()
+        return tabular_features(df, self.encoder)
+
+    def views(self, df: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray | None, dict]]:
+        """(rows, feature columns or None for all, models per fold): every row once."""
+        every = np.ones(len(df), dtype=bool)
+        if self.keep is None or "weak_label" not in df.columns:
+            return [(every, None, self.models)]
+        unvoted = df["weak_label"].isna().to_numpy()
+        return [(~unvoted, None, self.models), (unvoted, self.keep, self.narrow)]
+
+    def predict(self, df: pd.DataFrame) -> np.ndarray:
+        folds = fold_of(df["_id"], self.folds, self.seed)
+        features = self.features(df)
+        probabilities = np.full((len(df), self.n_classes), np.nan)
+        for rows, columns, models in self.views(df):
+            for fold, model in models.items():
+                predict = rows & (folds == fold)
+                if not predict.any():
+                    continue
+                chosen = _rows(features, predict)
+                scores = model.predict_proba(chosen if columns is None else chosen[:, columns])
+                fold_probabilities = np.zeros((int(predict.sum()), self.n_classes))
+                fold_probabilities[:, model.classes_] = scores
+                probabilities[predict] = fold_probabilities
+        return probabilities
+
+
+def tabular_features(df: pd.DataFrame, kinds: dict) -> pd.DataFrame:
+    """`tabular_matrix`'s columns for any rows, with the categories found when fitting."""
+    numbers = [c for c, k in kinds.items() if not isinstance(k, pd.CategoricalDtype)]
+    matrix = tabular_matrix(df, numbers)
+    for column, kind in kinds.items():
+        if isinstance(kind, pd.CategoricalDtype):
+            matrix[column] = df[column].astype("string").astype(kind)
+    return matrix[list(kinds)]
+
+
+def fit_folds(df: pd.DataFrame, train: np.ndarray, targets: np.ndarray, n_classes: int,
+              config: PseudoConfig, task, seed: int, excluded: set[str]) -> FoldModels:
+    """Fit the fold models on `df` (all rows, or a sample of them): the text vocabulary on its
+    texts, each fold's model on the `train` rows of the other folds (for text, a narrow model
+    too when `rule_free_columns` finds rule-only features)."""
     folds = fold_of(df["_id"], config.folds, seed)
     kind = model_kind(config, task)
+    keep = None
     if kind == "text":
-        views = text_views(text_features(df[task.text], config), df)
+        encoder = text_vectorizer(config)
+        features = encoder.fit_transform(df[task.text].fillna("").astype(str).to_numpy()).tocsr()
+        keep = rule_free_columns(features, df)
     else:
-        views = [(np.ones(len(df), dtype=bool),
-                  tabular_matrix(df, feature_columns(df, config, excluded)))]
-    probabilities = np.full((len(df), n_classes), np.nan)
+        features = tabular_matrix(df, feature_columns(df, config, excluded))
+        encoder = {c: features[c].dtype if isinstance(features[c].dtype, pd.CategoricalDtype)
+                   else "number" for c in features.columns}
+    models, narrow = {}, {}
     for fold in range(config.folds):
         learn = train & (folds != fold)
-        if len(np.unique(targets[learn])) < 2:
+        if not (folds == fold).any() or len(np.unique(targets[learn])) < 2:
             continue
-        for rows, features in views:
-            predict = rows & (folds == fold)
-            if not predict.any():
-                continue
-            model = _text_model(seed) if kind == "text" else _tabular_model(seed)
-            model.fit(_rows(features, learn), targets[learn])
-            scores = model.predict_proba(_rows(features, predict))
-            fold_probabilities = np.zeros((int(predict.sum()), n_classes))
-            fold_probabilities[:, model.classes_] = scores
-            probabilities[predict] = fold_probabilities
-    return probabilities
+        model = _text_model(seed) if kind == "text" else _tabular_model(seed)
+        models[fold] = model.fit(_rows(features, learn), targets[learn])
+        if keep is not None:
+            narrow[fold] = _text_model(seed).fit(_rows(features, learn)[:, keep], targets[learn])
+    return FoldModels(kind, task.text, encoder, models, config.folds, seed, n_classes, keep,
+                      narrow)
 
 
-def text_views(features, df: pd.DataFrame) -> list[tuple[np.ndarray, Any]]:
-    """(rows, features) pairs that together cover every row once: rows without a weak label
-    are predicted by a model that knows only the features occurring in such rows; the others
-    (or all rows, when every row or none has a weak label) by one that knows all of them."""
-    every = np.ones(features.shape[0], dtype=bool)
+def rule_free_columns(features, df: pd.DataFrame) -> np.ndarray | None:
+    """The feature columns that occur in rows without a weak label, for the models that predict
+    such rows; None when all columns do, or when every row or none has a weak label."""
     if "weak_label" not in df.columns:
-        return [(every, features)]
+        return None
     unvoted = df["weak_label"].isna().to_numpy()
+    if unvoted.all() or not unvoted.any():
+        return None
     keep = occurs_in(features, unvoted)
-    if unvoted.all() or not unvoted.any() or keep.all():
-        return [(every, features)]
-    return [(~unvoted, features), (unvoted, features[:, keep])]
+    return None if keep.all() else keep
 
 
 def _rows(features, mask: np.ndarray):
     return features[mask] if not isinstance(features, pd.DataFrame) else features.loc[mask]
 
 
-def text_features(text: pd.Series, config: PseudoConfig):
-    """TF-IDF of unigrams and bigrams, fitted on every text (no labels), as sparse rows."""
+def text_vectorizer(config: PseudoConfig):
+    """TF-IDF of unigrams and bigrams (fitted on texts, no labels), as float32 sparse rows."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,
-                                 max_features=config.max_features, dtype=np.float32)
-    return vectorizer.fit_transform(text.fillna("").astype(str).to_numpy()).tocsr()
+    return TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,
+                           max_features=config.max_features, dtype=np.float32)
 
 
 def occurs_in(features, rows: np.ndarray) -> np.ndarray:

@@ -28,8 +28,25 @@ class Composed:
         return display_path(self.file)
 
     def resolved(self) -> dict[str, Any]:
-        """The recipe with every default filled in, as plain data (what `recipe.yaml` holds)."""
-        return dataclasses.asdict(self.recipe)
+        """The recipe with every default filled in, as plain data (what `recipe.yaml` holds).
+
+        Without `engine`: where a build runs never changes its outputs, so it is no DVC
+        parameter and not part of the card (the compose stage writes it to `engine.yaml`)."""
+        resolved = dataclasses.asdict(self.recipe)
+        resolved.pop("engine", None)
+        return resolved
+
+    @property
+    def content_overrides(self) -> tuple[str, ...]:
+        """The overrides that change what is built: all but those of `engine`."""
+        def key(text: str) -> str:
+            return text.lstrip("+~").split("=", 1)[0].split("@", 1)[0].split(".", 1)[0]
+
+        return tuple(o for o in self.overrides if key(o) != "engine")
+
+    def engine(self) -> dict[str, Any]:
+        """The resolved `engine` section, as plain data (what `engine.yaml` holds)."""
+        return dataclasses.asdict(self.recipe.engine_config)
 
 
 def display_path(path: Path) -> str:
@@ -280,4 +297,7 @@ def load_resolved(path: Path, root: Path) -> Composed:
             f"(`builder stage compose {path.parent.name}` or `dvc repro`).")
     with path.open() as fh:
         data = yaml.safe_load(fh)
+    engine = path.with_name("engine.yaml")
+    if isinstance(data, dict) and "engine" not in data and engine.is_file():
+        data["engine"] = yaml.safe_load(engine.read_text())
     return from_dict(data, path, root)

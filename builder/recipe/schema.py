@@ -22,6 +22,7 @@ from builder.recipe.registry import SOURCES, TRANSFORMS, Registry
 
 # Sections owned by their step packages (config modules import nothing heavy).
 from builder.balance.config import BalanceConfig  # noqa: E402
+from builder.engine.config import EngineConfig, engine_config  # noqa: E402
 from builder.export.config import PublishConfig  # noqa: E402
 from builder.labeling.config import LabelingConfig  # noqa: E402
 from builder.synthetic.config import SyntheticConfig  # noqa: E402
@@ -176,12 +177,22 @@ class Recipe:
     balance: BalanceConfig = field(default_factory=BalanceConfig)
     synthetic: SyntheticConfig = field(default_factory=SyntheticConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
+    engine: Literal["local", "dask"] | EngineConfig = "local"
+
+    def __post_init__(self) -> None:
+        # `engine: local` and a missing engine (a resolved recipe.yaml) are `{type: local}`.
+        self.engine = engine_config(self.engine)
 
     def check(self, ctx: CheckContext) -> Problems:
         if not NAME_PATTERN.match(self.name):
             yield "name", f"found '{self.name}', expected letters, digits, '_', '-' or '.'."
         if not self.sources:
             yield "sources", "is empty; expected at least one source."
+
+    @property
+    def engine_config(self) -> EngineConfig:
+        """Where the stages run (`builder.engine`); never changes what they produce."""
+        return engine_config(self.engine)
 
     @property
     def split_seed(self) -> int:

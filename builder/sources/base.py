@@ -1,11 +1,18 @@
-"""The source step: read one declared source into an Arrow table."""
+"""The source step: read one declared source, in pieces, as Arrow tables.
+
+A source is read in pieces (`pieces`): a file, a byte range of a file, a group of parquet row
+groups. Each piece is read by one task of the ingest stage (`read_piece`), which yields one or
+more Arrow tables of about the engine's partition size; each becomes a partition. `read` gives
+the whole source in one table, for tools and tests.
+"""
 
 from __future__ import annotations
 
 import glob
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from builder.errors import DataError
 from builder.recipe.schema import CheckContext, Problems, SourceConfig
@@ -31,9 +38,18 @@ class Source:
         """The source's rows as an Arrow table, before renames and casts."""
         raise NotImplementedError
 
-    def after_concat(self, df: pd.DataFrame) -> pd.DataFrame:
-        """A last look at all sources' rows together (e.g. dedup against other sources)."""
-        return df
+    def pieces(self, partition_bytes: int) -> list[Any]:
+        """Descriptions (small, picklable) of the pieces the source is read in, in order."""
+        return [None]
+
+    def read_piece(self, piece: Any, partition_bytes: int) -> Iterator[pa.Table]:
+        """The tables of one piece, each about `partition_bytes` of input (one by default)."""
+        yield self.read()
+
+    def dedup_keys(self, df: pd.DataFrame) -> Any:
+        """Per-row keys that `drop_duplicates_of_others` compares across sources (None: no
+        such step; e.g. a feedback log's `dedup_on`)."""
+        return None
 
     def error(self, message: str) -> DataError:
         """A data error that names this source."""
@@ -64,9 +80,34 @@ class FileSourceConfig(SourceConfig):
 
 
 class FileSource(Source):
-    """A source made of one or more files read by `read_file` and concatenated."""
+    """A source made of one or more files read by `read_file` and concatenated; each file is a
+    piece (subclasses stream a file in batches or cut it into byte ranges)."""
 
     Config = FileSourceConfig
+
+    def pieces(self, partition_bytes: int) -> list[Any]:
+        files = self.config.files(self.root)
+        if not files:
+            raise self.error(f"no file matches '{self.config.path}'.")
+        return [str(path) for path in files]
+
+    def read_piece(self, piece: Any, partition_bytes: int) -> Iterator[pa.Table]:
+        import pyarrow as pa
+
+        path = Path(piece[0] if isinstance(piece, tuple) else piece)
+        try:
+            yield from self.read_batches(piece, partition_bytes)
+        except DataError:
+            raise
+        except (OSError, ValueError, pa.ArrowException) as error:
+            raise self.error(
+                f"cannot read {path}: {' '.join(str(error).split())} "
+                f"Expected a readable {self.type_name} file."
+            ) from error
+
+    def read_batches(self, piece: Any, partition_bytes: int) -> Iterator[pa.Table]:
+        """The tables of one piece (here: a whole file)."""
+        yield self.read_file(Path(piece))
 
     def read(self) -> pa.Table:
         import pyarrow as pa
@@ -88,6 +129,28 @@ class FileSource(Source):
         return concat_tables(tables, self.error)
 
     def read_file(self, path: Path) -> pa.Table:
+        raise NotImplementedError
+
+
+class LinesSource(FileSource):
+    """A source of line-oriented files (JSON Lines): a large file is read in byte ranges of
+    about a partition each, whole lines only; subclasses implement `parse`."""
+
+    def pieces(self, partition_bytes: int) -> list[Any]:
+        return [piece for path in super().pieces(partition_bytes)
+                for piece in line_ranges(Path(path), partition_bytes)]
+
+    def read_batches(self, piece: Any, partition_bytes: int) -> Iterator[pa.Table]:
+        path, start, end = piece
+        data = read_lines(Path(path), start, end)
+        if end is None or data.strip():  # else a range inside one long line: no record in it
+            yield self.parse(data, Path(path))
+
+    def read_file(self, path: Path) -> pa.Table:
+        return self.parse(read_lines(path, 0, None), path)
+
+    def parse(self, data: bytes, path: Path) -> pa.Table:
+        """The table of some whole lines of `path`."""
         raise NotImplementedError
 
 
@@ -123,3 +186,38 @@ def concat_tables(tables: list[pa.Table], error) -> pa.Table:
             f"the files' columns have types that cannot be combined ({exc}); "
             "expected the same type per column: add a `cast:` for it."
         ) from exc
+
+
+#: File name endings of compressed files, which cannot be cut into byte ranges.
+COMPRESSED = (".gz", ".bz2", ".zst", ".xz", ".lz4", ".zip")
+
+
+def line_ranges(path: Path, partition_bytes: int) -> list[tuple[str, int, int | None]]:
+    """Pieces `(file, start, end)` of a line-oriented file, about `partition_bytes` each: a line
+    belongs to the piece its first byte lies in. A compressed file is one piece."""
+    size = path.stat().st_size
+    if path.name.endswith(COMPRESSED) or size <= partition_bytes:
+        return [(str(path), 0, None)]
+    starts = range(0, size, partition_bytes)
+    return [(str(path), start, min(start + partition_bytes, size)) for start in starts]
+
+
+def read_lines(path: Path, start: int, end: int | None) -> bytes:
+    """The whole lines that begin in bytes [start, end) of a file (all of it when `end` is
+    None)."""
+    if end is None:  # the whole file, decompressed by its extension
+        import pyarrow as pa
+
+        with pa.input_stream(str(path), compression="detect") as stream:
+            return stream.read()
+    with path.open("rb") as fh:
+        if start > 0:
+            fh.seek(start - 1)
+            fh.readline()  # the rest of the line that began before `start`
+        begin = fh.tell()
+        if begin >= end:
+            return b""
+        data = fh.read(end - begin)
+        if data and not data.endswith(b"\n"):
+            data += fh.readline()  # the line that began before `end` runs on past it
+        return data

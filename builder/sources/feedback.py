@@ -10,7 +10,8 @@ consent flag. Field names are options (defaults in `FeedbackConfig`).
   otherwise), so a rebuild reads the same rows whatever the date.
 - Dedup: with `dedup_on: [text]`, a record whose values of those columns (compared after NFKC,
   lower-casing and collapsing whitespace) already occur in another source is dropped; the other
-  sources are `dedup_against` (default: all of them).
+  sources are `dedup_against` (default: all of them). The ingest stage compares hashes of the
+  values (`dedup_keys`), partition by partition.
 
 Rows get `_feedback_id`, the input columns, `_feedback_prediction`, `_feedback_score`,
 `_feedback_label` (the correction) and `_feedback_at`; the label stage turns corrections into
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, ClassVar
 from builder.errors import did_you_mean, one_of
 from builder.recipe.registry import SOURCES
 from builder.recipe.schema import CheckContext, Problems
-from builder.sources.base import FileSource, FileSourceConfig
+from builder.sources.base import FileSourceConfig, LinesSource
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -105,29 +106,33 @@ class FeedbackConfig(FileSourceConfig):
 
 
 @SOURCES.register("feedback")
-class FeedbackSource(FileSource):
+class FeedbackSource(LinesSource):
     """Reads prediction logs, keeps consented records inside the window, flattens the inputs."""
 
     Config = FeedbackConfig
 
-    def read(self) -> pa.Table:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.report = {"records": 0, "without_consent": 0, "outside_window": 0,
-                       "duplicates_of_other_sources": 0, "corrections": 0}
-        table = super().read()
-        self.report["rows"] = table.num_rows
-        self.report["corrections"] = table.num_rows - table[CORRECTION].null_count
-        return table
+                       "duplicates_of_other_sources": 0, "corrections": 0, "rows": 0}
 
-    def read_file(self, path: Path) -> pa.Table:
+    def parse(self, data: bytes, path: Path) -> pa.Table:
+        """The rows of JSON Lines bytes read from `path`."""
+        import io
+
         import pyarrow as pa
         import pyarrow.json as pjson
 
         try:
-            table = pjson.read_json(path, read_options=pjson.ReadOptions(block_size=1 << 26))
+            table = pjson.read_json(io.BytesIO(data),
+                                    read_options=pjson.ReadOptions(block_size=1 << 26))
         except pa.ArrowInvalid as error:
             raise self.error(f"{path}: {self._first_bad_line(path) or error}") from error
         self.report["records"] += table.num_rows
-        return self._rows(table, path)
+        rows = self._rows(table, path)
+        self.report["rows"] += rows.num_rows
+        self.report["corrections"] += rows.num_rows - rows[CORRECTION].null_count
+        return rows
 
     @staticmethod
     def _first_bad_line(path: Path) -> str | None:
@@ -249,28 +254,27 @@ class FeedbackSource(FileSource):
                     config.correction_field, config.timestamp_field, config.consent_field}
         return {name: table[name] for name in table.column_names if name not in reserved}
 
-    def after_concat(self, df: pd.DataFrame) -> pd.DataFrame:
-        """Drop this source's rows whose `dedup_on` values already occur in another source."""
+    def against(self, names: list[str]) -> list[str]:
+        """The sources whose rows this log's records are compared with (`dedup_against`)."""
+        return list(self.config.dedup_against or [n for n in names if n != self.name])
+
+    def dedup_keys(self, df: pd.DataFrame):
+        """A hash per row of its `dedup_on` values compared loosely (see `comparable`); a
+        column a source lacks counts as missing there. None without `dedup_on`."""
         config: FeedbackConfig = self.config
         if not config.dedup_on:
-            return df
+            return None
         import pandas as pd
 
-        from builder.errors import require_columns
+        from builder.columns import STRING
 
-        require_columns(df, config.dedup_on, f"source '{self.name}' dedup_on")
-        sources = df["_source"].astype("string")
-        mine = (sources == self.name).to_numpy()
-        against = config.dedup_against or [n for n in sources.unique() if n != self.name]
-        others = sources.isin(against).to_numpy()
-        keys = pd.util.hash_pandas_object(
-            pd.DataFrame({c: comparable(df[c]) for c in config.dedup_on}), index=False).to_numpy()
-        duplicate = mine & pd.Series(keys).isin(keys[others]).to_numpy()
-        self.report["duplicates_of_other_sources"] = int(duplicate.sum())
-        if CORRECTION in df.columns:
-            self.report["corrections"] -= int(df[CORRECTION][duplicate].notna().sum())
-        self.report["rows"] = int(mine.sum() - duplicate.sum())
-        return df[~duplicate]
+        if (df["_source"] == self.name).any():
+            from builder.errors import require_columns
+
+            require_columns(df, config.dedup_on, f"source '{self.name}' dedup_on")
+        values = {c: comparable(df[c]) if c in df.columns
+                  else pd.Series(pd.NA, index=df.index, dtype=STRING) for c in config.dedup_on}
+        return pd.util.hash_pandas_object(pd.DataFrame(values), index=False).to_numpy()
 
 
 def comparable(series: pd.Series) -> pd.Series:

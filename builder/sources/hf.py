@@ -102,8 +102,20 @@ class HfSource(Source):
     Config = HfConfig
 
     def read(self):
-        if self.config.repo_id is not None:
-            return self.read_hub()
+        return concat_tables(list(self.read_piece(None, 2**62)), self.error)
+
+    def read_piece(self, piece, partition_bytes):
+        """Every wanted split, memory-mapped, in slices of about `partition_bytes`."""
+        loaded = self.read_hub() if self.config.repo_id is not None else self.read_folder()
+        splits = self._splits(loaded)
+        for name in self.config.splits or list(splits):
+            dataset = splits[name]
+            table = dataset.with_format("arrow")[:]
+            rows = max(1, int(partition_bytes * table.num_rows / max(table.nbytes, 1)))
+            for start in range(0, max(table.num_rows, 1), rows):
+                yield self._class_names(dataset, table.slice(start, rows))
+
+    def read_folder(self):
         import datasets
 
         datasets.disable_progress_bars()  # the build shows its own progress
@@ -118,7 +130,7 @@ class HfSource(Source):
                 f"cannot load {folder}: {_reason(error)} Expected a dataset folder written by "
                 "`save_to_disk`, or parquet/CSV files `load_dataset` reads."
             ) from error
-        return self._tables(loaded)
+        return loaded
 
     def read_hub(self):
         """Read the Hub repository at the commit its revision points at (see `resolve_commit`)."""
@@ -133,9 +145,9 @@ class HfSource(Source):
             raise self.error(
                 f"cannot load {config.repo_id} at {self.commit}: {_reason(error)[:300]} "
                 "Expected a dataset repository that `datasets.load_dataset` reads.") from error
-        return self._tables(loaded)
+        return loaded
 
-    def _tables(self, loaded):
+    def _splits(self, loaded):
         import datasets
 
         splits = loaded if isinstance(loaded, datasets.DatasetDict) else {"train": loaded}
@@ -143,15 +155,14 @@ class HfSource(Source):
         missing = [s for s in wanted if s not in splits]
         if missing:
             raise self.error(f"has no split {missing}; it has {sorted(splits)}.")
-        tables = [self._table(splits[name]) for name in wanted]
-        return concat_tables(tables, self.error)
+        return splits
 
-    def _table(self, dataset):
+    def _class_names(self, dataset, table):
+        """ClassLabel columns as their class names (unless `class_names: false`)."""
         import datasets
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        table = dataset.with_format("arrow")[:]
         if not self.config.class_names:
             return table
         for name, feature in dataset.features.items():

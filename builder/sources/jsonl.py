@@ -5,23 +5,28 @@ from __future__ import annotations
 from pathlib import Path
 
 from builder.recipe.registry import SOURCES
-from builder.sources.base import FileSource
+from builder.sources.base import LinesSource
 
 
 @SOURCES.register("jsonl")
-class JsonlSource(FileSource):
-    """Reads JSON Lines with pyarrow; falls back to pandas when a column's type varies."""
+class JsonlSource(LinesSource):
+    """Reads JSON Lines with pyarrow; falls back to pandas when a column's type varies. A large
+    file is read in byte ranges of about a partition each (whole lines)."""
 
-    def read_file(self, path: Path):
+    def parse(self, data, path):
+        """JSON Lines bytes as a table."""
+        import io
+
         import pyarrow as pa
         import pyarrow.json as pjson
 
         try:
-            return pjson.read_json(path, read_options=pjson.ReadOptions(block_size=1 << 26))
+            return pjson.read_json(io.BytesIO(data),
+                                   read_options=pjson.ReadOptions(block_size=1 << 26))
         except pa.ArrowInvalid as first_error:
-            return self._read_with_pandas(path, first_error)
+            return self._read_with_pandas(io.BytesIO(data), first_error)
 
-    def _read_with_pandas(self, path: Path, first_error: Exception):
+    def _read_with_pandas(self, path, first_error: Exception):
         """pandas reads columns whose values change type (1, then "two"); such a column becomes
         strings, which a `cast:` can turn into the type wanted."""
         import pandas as pd

@@ -49,6 +49,14 @@ class SqlSource(Source):
     Config = SqlConfig
 
     def read(self):
+        from builder.sources.base import concat_tables
+
+        tables = list(self.read_piece(None, 2**62))
+        return tables[0] if len(tables) == 1 else concat_tables(tables, self.error)
+
+    def read_piece(self, piece, partition_bytes):
+        """The query's result, fetched in chunks of about `partition_bytes` (at ~256 bytes a
+        row), each a partition."""
         import pandas as pd
         import pyarrow as pa
         import sqlalchemy
@@ -60,12 +68,20 @@ class SqlSource(Source):
             engine = sqlalchemy.create_engine(url)
         except (sqlalchemy.exc.SQLAlchemyError, ImportError) as error:
             raise self.error(f"cannot open the database: {error}") from error
+        rows = max(1000, min(partition_bytes // 256, 10**8))
         try:
             with engine.connect() as connection:
-                frame = pd.read_sql_query(sqlalchemy.text(self.config.query), connection)
+                chunks = pd.read_sql_query(sqlalchemy.text(self.config.query), connection,
+                                           chunksize=rows)
+                empty = True
+                for frame in chunks:
+                    empty = False
+                    yield pa.Table.from_pandas(frame, preserve_index=False)
+                if empty:
+                    yield pa.Table.from_pandas(pd.read_sql_query(
+                        sqlalchemy.text(self.config.query), connection), preserve_index=False)
         except (sqlalchemy.exc.SQLAlchemyError, ValueError) as error:
             message = " ".join(str(getattr(error, "orig", None) or error).split())
             raise self.error(f"the query failed: {message}") from error
         finally:
             engine.dispose()
-        return pa.Table.from_pandas(frame, preserve_index=False)

@@ -121,6 +121,10 @@ class SyntheticConfig:
     min_dcr_ratio: float | None = None
     min_efficacy_ratio: float | None = None
     canaries: int = 3
+    #: The most real train (and holdout) rows the augment stage's table-wise steps see: SMOTE,
+    #: the synthesizers' fits, the quality, privacy and efficacy measures. A larger table gives
+    #: a sample chosen by a keyed hash of `_id`.
+    fit_rows: int = 200_000
 
     @property
     def generator_config(self) -> GeneratorConfig | None:
@@ -166,6 +170,8 @@ class SyntheticConfig:
                 yield name, f"found {value:g}, expected {expected}."
         if self.canaries < 0:
             yield "canaries", f"found {self.canaries}, expected 0 (off) or more marker rows."
+        if self.fit_rows < 100:
+            yield "fit_rows", f"found {self.fit_rows}, expected at least 100 rows."
 
     def _needs_generator(self) -> Problems:
         needing = {"rows": self.rows is not None, "scenarios": bool(self.scenarios),

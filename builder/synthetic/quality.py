@@ -35,7 +35,7 @@ def matched_reference(real: pd.DataFrame, labels: pd.Series, wanted: pd.Series,
     rng = np.random.default_rng(seed)
     parts = []
     for name, count in present.items():
-        positions = np.flatnonzero((labels == name).to_numpy())
+        positions = np.flatnonzero((labels == name).fillna(False).to_numpy(dtype=bool))
         take = min(len(positions), max(1, round(count * scale)))
         parts.append(rng.choice(positions, size=take, replace=False))
     return real.iloc[np.sort(np.concatenate(parts))]

@@ -14,11 +14,13 @@ INTERNAL_COLUMNS = ("_id", "_source")
 
 
 class Transform:
-    """Subclasses set `Config` and implement `apply`, which must not need the whole table
-    (except `dedup`, which sees every row once)."""
+    """Subclasses set `Config` and implement `apply`, a function of one partition (row-wise);
+    a transform that needs the whole table sets `rowwise = False` and says how it reduces it
+    (`dedup`: keys per row, then a keep mask)."""
 
     Config: ClassVar[type[TransformConfig]] = TransformConfig
     type_name: ClassVar[str]
+    rowwise: ClassVar[bool] = True
 
     def __init__(self, name: str, config: TransformConfig):
         self.name = name

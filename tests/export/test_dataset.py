@@ -9,6 +9,7 @@ import sys
 import datasets
 import pandas as pd
 
+from builder.partitions import read_artifact
 from builder import artifacts
 from tests.conftest import cli_env
 
@@ -83,7 +84,7 @@ def test_real_credit_data_keeps_its_types_and_missing_values(credit) -> None:
     assert features["Home"] == datasets.Value("string")  # category -> string
     assert features["Income"] == datasets.Value("float64")
     assert features["Seniority"] == datasets.Value("int64")
-    augmented = artifacts.read_parquet(credit.artifact("augmented.parquet"))  # balanced train
+    augmented = read_artifact(credit.artifact("augmented"))  # balanced train
     assert sum(d.num_rows for d in saved.values()) == len(augmented)
     incomes = [v for d in saved.values() for v in d["Income"]]
     missing = int(augmented["Income"].isna().sum())

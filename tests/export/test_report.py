@@ -7,6 +7,7 @@ import shutil
 import pandas as pd
 import pytest
 
+from builder.partitions import read_artifact, write_artifact
 from builder import artifacts
 from builder.export.report import build_plots, render_report
 from tests.chromium import Chromium, chromium_binary
@@ -86,13 +87,13 @@ def test_the_page_is_self_contained_and_stable() -> None:
 
 def stand_in_for_balancing(data) -> None:
     """Give a real build what balancing adds before export: oversampled minority train rows."""
-    df = artifacts.read_parquet(data / "augmented.parquet")
+    df = read_artifact(data / "augmented")
     minority = df[(df["split"] == "train") & (df["label"] == "plot")].head(300).copy()
     minority["_origin"] = "oversampled"
     df = pd.concat([df, minority], ignore_index=True)
     order = pd.Categorical(df["split"].astype(str), categories=["train", "validation", "test"]).codes
     df = df.iloc[order.argsort(kind="stable")].reset_index(drop=True)  # rows stay grouped by split
-    artifacts.write_parquet(df, data / "augmented.parquet")
+    write_artifact(df, data / "augmented")
 
 
 @pytest.mark.slow

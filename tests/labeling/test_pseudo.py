@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from builder.labeling.config import PseudoConfig
-from builder.labeling.pseudo import text_features, fold_of, out_of_fold, text_views
+from builder.labeling.pseudo import fold_of, out_of_fold, rule_free_columns, text_vectorizer
 from builder.recipe.schema import TaskConfig
 
 
@@ -80,10 +80,10 @@ def weakly_labeled_reviews() -> tuple[pd.DataFrame, np.ndarray]:
 def test_rows_without_a_weak_label_are_predicted_without_the_rule_words() -> None:
     df, targets = weakly_labeled_reviews()
     config = PseudoConfig(type="text", folds=2)
-    views = text_views(text_features(df["text"], config), df)
-    assert [(rows.sum(), features.shape) for rows, features in views] == [(120, (140, 17)),
-                                                                          (20, (140, 6))]
-    assert views[1][0].tolist() == [False] * 120 + [True] * 20
+    features = text_vectorizer(config).fit_transform(df["text"])
+    keep = rule_free_columns(features, df)
+    assert features.shape == (140, 17) and keep.sum() == 6
+    assert rule_free_columns(features, df.assign(weak_label="pos")) is None
     task = TaskConfig(text="text", label="label", classes=["pos", "neg"])
     probabilities = out_of_fold(df, targets >= 0, targets, 2, config, task, 1, set())
     # Without 'great' and 'dull' to lean on, the model gives 'moving' and 'tired' their weight.

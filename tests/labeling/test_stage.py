@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from builder import artifacts, stages
+from builder.partitions import read_artifact
 from builder.errors import DataError
 
 ROWS = [
@@ -40,7 +41,7 @@ def run_label(project):
     ctx = stages.compose_stage("r", project.root)
     stages.run_stage("ingest", ctx)
     metrics = stages.run_stage("label", ctx)
-    return ctx, artifacts.read_parquet(ctx.artifact("labeled.parquet")), metrics
+    return ctx, read_artifact(ctx.artifact("labeled")), metrics
 
 
 def test_gold_for_evaluation_only(project) -> None:
@@ -94,7 +95,7 @@ def test_reviews_example_labels_with_functions_and_keeps_gold_out(example_projec
     # tests/labeling/human/test_example.py builds the whole example.
     ctx = stages.build("reviews", example_project.root, ["~sources.app_feedback"],
                        progress=False)
-    labeled = artifacts.read_parquet(ctx.artifact("labeled.parquet"))
+    labeled = read_artifact(ctx.artifact("labeled"))
     metrics = artifacts.read_json(ctx.metrics_path("label"))
     # The corpus's labels are evaluation-only: every label comes from humans or a model.
     assert set(labeled["label_source"].dropna()) == {"human", "weak", "pseudo"}

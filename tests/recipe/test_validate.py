@@ -46,7 +46,7 @@ def test_the_valid_recipe_loads(write) -> None:
 # (id, recipe text, fragments the message must contain in order)
 BROKEN = [
     ("unknown-top-level-key", VALID + "sed: 3\n",
-     ["recipes/r.yaml: sed: is not a known key; expected one of 'balance', 'labeling', 'name'",
+     ["recipes/r.yaml: sed: is not a known key; expected one of 'balance', 'engine', 'labeling', 'name'",
       "Did you mean 'seed'?"]),
     ("unknown-source-key", VALID.replace("path: reviews.csv", "path: reviews.csv, delimeter: ';'"),
      ["recipes/r.yaml: sources.shop.delimeter: is not a known key in sources.shop; expected "

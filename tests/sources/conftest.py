@@ -6,7 +6,8 @@ import textwrap
 
 import pytest
 
-from builder import artifacts, stages
+from builder import stages
+from builder.partitions import read_artifact
 
 
 @pytest.fixture
@@ -24,6 +25,6 @@ def ingest(project):
         project.recipe("t", text + "\n")
         ctx = stages.compose_stage("t", project.root)
         metrics = stages.run_stage("ingest", ctx)
-        return artifacts.read_parquet(ctx.artifact("ingested.parquet")), metrics
+        return read_artifact(ctx.artifact("ingested")), metrics
 
     return run

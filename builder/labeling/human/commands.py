@@ -4,8 +4,8 @@
     builder label import RECIPE FILE --tool T [--annotator NAME] [--by WHO]
     builder label status RECIPE [--show N]
 
-Export reads `data/<recipe>/labeled.parquet`; import checks row ids against
-`data/<recipe>/ingested.parquet` and appends a batch to the label store; a rebuild (`dvc repro`
+Export reads `data/<recipe>/labeled/`; import checks row ids against
+`data/<recipe>/ingested/` and appends a batch to the label store; a rebuild (`dvc repro`
 or `builder build`) merges the store. Nothing heavy is imported at module level.
 """
 
@@ -51,15 +51,15 @@ def _artifact(composed: Composed, root: Path, name: str) -> Path:
 
 
 def read_labeled(composed: Composed, root: Path) -> pd.DataFrame:
-    """`labeled.parquet`, or an error saying how to build it."""
-    from builder import artifacts
+    """The labeled rows (`labeled/`), or an error saying how to build them."""
     from builder.errors import StageError
+    from builder.partitions import read_artifact
 
-    path = _artifact(composed, root, "labeled.parquet")
-    if not path.is_file():
+    path = _artifact(composed, root, "labeled")
+    if not path.is_dir():
         raise StageError(f"{_shown(path, root)}: not found; build the dataset first "
                          f"(`builder build {composed.recipe.name}` or `dvc repro`).")
-    return artifacts.read_parquet(path)
+    return read_artifact(path)
 
 
 def store_of(composed: Composed, root: Path):
@@ -111,7 +111,7 @@ def plan_queue(composed: Composed, root: Path, strategy: str | None, budget: int
     check_declared(strategy, recipe.labeling, recipe.name)
     df = read_labeled(composed, root)
     seed = derive_seed(recipe.seed, "queue", strategy) if seed is None else seed
-    source = _shown(_artifact(composed, root, "labeled.parquet"), root)
+    source = _shown(_artifact(composed, root, "labeled"), root)
     return df, select(df, recipe.task, strategy, budget or human.budget, seed,
                       human_labeled(composed, root), source=source)
 
@@ -172,12 +172,15 @@ def known_row_ids(composed: Composed, root: Path) -> set[str]:
     import pyarrow.parquet as pq
 
     from builder.errors import StageError
+    from builder.partitions import Partitions
 
-    path = _artifact(composed, root, "ingested.parquet")
-    if not path.is_file():
+    path = _artifact(composed, root, "ingested")
+    if not path.is_dir():
         raise StageError(f"{_shown(path, root)}: not found; labels are checked against the "
                          f"built rows, so build first (`builder build {composed.recipe.name}`).")
-    return set(pq.read_table(path, columns=["_id"])["_id"].to_pylist())
+    parts = Partitions.open(path)
+    return {i for n in parts.names for i in pq.read_table(parts.folder / n, columns=["_id"])["_id"]
+            .to_pylist()}
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -223,7 +226,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     store = store_of(composed, root)
     batches = store.batches()
     lines = [f"{recipe.name}: {len(df)} rows in "
-             f"{_shown(_artifact(composed, root, 'labeled.parquet'), root)}; label store "
+             f"{_shown(_artifact(composed, root, 'labeled'), root)}; label store "
              f"{_shown(store.folder, root)}: {len(batches)} batches, "
              f"{sum(b.table.num_rows for b in batches)} records."]
     sources = df["label_source"].astype("string").fillna("unlabeled").value_counts().sort_index()
@@ -288,7 +291,7 @@ def add_commands(sub) -> None:
     actions = label.add_subparsers(dest="label_command", required=True, metavar="ACTION")
 
     export = actions.add_parser("export", help="write the review queue in a tool's format",
-                                description="Pick rows for humans from labeled.parquet and "
+                                description="Pick rows for humans from labeled/ and "
                                             "write them in a labeling tool's format.")
     export.add_argument("recipe", help="recipe name (recipes/NAME.yaml) or path")
     export.add_argument("--tool", required=True, choices=TOOLS)

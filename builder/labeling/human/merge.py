@@ -10,7 +10,9 @@
   Rows under `min_agreement` fail the build (`on_low_agreement: fail`) or are marked to be
   dropped (`drop`): they get no human label, and the label stage leaves them out at its end,
   with its other drops, so its row-aligned arrays stay aligned until then.
-- `flywheel_labels(ctx, df)`: both, configured from the recipe, as the label stage calls it.
+- The label stage runs the human part in pieces, partition by partition: `store_annotations`
+  and `human_consensus` in the driver (the store is small), `found_ids` and `human_labels` per
+  partition.
 
 Which label each row keeps, and the per-source figures `applied`, `replaced` and `outranked_by`
 in the metrics, come from the label stage's merge (`merge_labels`, `precedence_report`).
@@ -36,16 +38,6 @@ from builder.sources.feedback import CORRECTION, PREDICTION
 if TYPE_CHECKING:
     from builder.recipe.schema import TaskConfig
     from builder.stages import Context
-
-
-@dataclass
-class FlywheelLabels:
-    """What the flywheel adds to the label stage: label candidates by source, the rows to drop
-    for low annotator agreement, and metrics by source (`feedback`, `human`)."""
-
-    candidates: dict[str, Candidate] = field(default_factory=dict)
-    low_agreement: np.ndarray | None = None
-    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _positions(values: pd.Series, lookup: pd.Series) -> np.ndarray:
@@ -105,72 +97,94 @@ def check_store_classes(annotations: pd.DataFrame, classes: list[str]) -> None:
             "or add the class back.")
 
 
-def human_candidate(df: pd.DataFrame, store_dir: Path, task: TaskConfig, config: HumanConfig,
-                    display: str | None = None
-                    ) -> tuple[Candidate | None, np.ndarray, dict[str, Any]]:
-    """The label store's consensus per row of `df` (see the module docstring): the human
-    candidate (None for an empty store), which rows fall under `min_agreement` with
-    `on_low_agreement: drop`, and the metrics."""
+@dataclass
+class HumanConsensus:
+    """The label store's consensus for the rows of a build: accepted labels by `_id` (`rows`:
+    `_id`, `label`, `confidence`), the ids to drop for low agreement, and the metrics."""
+
+    rows: pd.DataFrame
+    low_ids: pd.Series
+    metrics: dict[str, Any]
+
+
+def store_annotations(store_dir: Path, task: TaskConfig,
+                      display: str | None = None) -> tuple[pd.DataFrame | None, dict[str, Any]]:
+    """The store's current annotations (None for an empty store), checked against the classes,
+    and the metrics about its batches."""
     store = LabelStore(store_dir)
     batches = store.batches()
     metrics: dict[str, Any] = {"store": display or str(store_dir), "batches": [],
                                "annotations": 0}
-    drop = np.zeros(len(df), dtype=bool)
     if not batches:
-        return None, drop, metrics
+        return None, metrics
     annotations = store.annotations(batches)
     check_store_classes(annotations, list(task.classes))
-    present = pd.Series(_positions(annotations["_id"], df["_id"]) >= 0, index=annotations.index)
     metrics["batches"] = [{
         "file": b.path.name, "tool": b.header.get("tool"), "records": b.header.get("records"),
         "source_file": b.header.get("source_file"), "imported_by": b.header.get("imported_by"),
         "imported_at": b.header.get("imported_at"),
     } for b in batches]
-    metrics["annotations"] = int(present.sum())
-    metrics["annotations_for_missing_rows"] = int((~present).sum())
+    return annotations, metrics
+
+
+def found_ids(ids: pd.Series, wanted: pd.Series) -> np.ndarray:
+    """Which of `wanted` occur among `ids` (one partition's rows)."""
+    return _positions(wanted, ids) >= 0
+
+
+def human_consensus(annotations: pd.DataFrame, present: np.ndarray, metrics: dict[str, Any],
+                    task: TaskConfig, config: HumanConfig) -> HumanConsensus:
+    """Aggregate the annotations of rows the build has (`present`, per annotation) and apply
+    `min_agreement`: fail, or mark the rows to drop."""
+    metrics = {**metrics, "annotations": int(present.sum()),
+               "annotations_for_missing_rows": int((~present).sum())}
     consensus = aggregate(annotations[present], list(task.classes), config.aggregate)
     rows = consensus.rows
     low = rows[rows["agreement"].notna() & (rows["agreement"] < (config.min_agreement or 0))]
     if len(low) and config.on_low_agreement == "fail":
         raise low_agreement_error(low, config.min_agreement)
     if len(low):
-        drop = _positions(df["_id"], low["_id"]) >= 0
         rows = rows[_positions(rows["_id"], low["_id"]) < 0]
+    metrics["low_agreement"] = {"min_agreement": config.min_agreement,
+                                "action": config.on_low_agreement, "rows": int(len(low)),
+                                "dropped": 0}
+    metrics.update(consensus.metrics)
+    metrics["consensus_rows"] = metrics.pop("rows")
+    return HumanConsensus(rows[["_id", "label", "confidence"]].reset_index(drop=True),
+                          low["_id"].reset_index(drop=True), metrics)
+
+
+def human_labels(df: pd.DataFrame, consensus: HumanConsensus) -> tuple[Candidate, np.ndarray]:
+    """The consensus labels of `df`'s rows (one partition) and which rows to drop for low
+    agreement."""
     import pyarrow as pa
 
     from builder.columns import string_series, to_arrow
 
+    drop = (_positions(df["_id"], consensus.low_ids) >= 0 if len(consensus.low_ids)
+            else np.zeros(len(df), dtype=bool))
+    rows = consensus.rows
     where = _positions(df["_id"], rows["_id"])
     found = where >= 0
     taken = to_arrow(rows["label"].astype(STRING)).take(pa.array(where, mask=~found))
     scores = np.append(rows["confidence"].to_numpy(dtype="float64"), np.nan)
-    candidate = Candidate(string_series(taken, df.index),
-                          pd.Series(scores[where], index=df.index))  # where == -1 takes the NaN
-    metrics["low_agreement"] = {"min_agreement": config.min_agreement,
-                                "action": config.on_low_agreement, "rows": int(len(low)),
-                                "dropped": int(drop.sum())}
-    metrics.update(consensus.metrics)
-    metrics["consensus_rows"] = metrics.pop("rows")
-    return candidate, drop, metrics
+    return (Candidate(string_series(taken, df.index),
+                      pd.Series(scores[where], index=df.index)),  # where == -1 takes the NaN
+            drop)
 
 
-def flywheel_labels(ctx: Context, df: pd.DataFrame) -> FlywheelLabels:
-    """Feedback corrections and the human label store for the label stage's rows `df`,
-    configured from `ctx.recipe` (`labeling.human`)."""
-    task, config = ctx.recipe.task, ctx.recipe.labeling.human
-    store_dir = config.store_dir(ctx.root, ctx.recipe.name)
-    try:
-        display = str(store_dir.resolve().relative_to(ctx.root.resolve()))
-    except ValueError:
-        display = str(store_dir)
-    result = FlywheelLabels()
-    feedback, result.metrics["feedback"] = feedback_candidate(df, task)
-    if feedback is None:
-        del result.metrics["feedback"]
-    else:
-        result.candidates["feedback"] = feedback
-    human, result.low_agreement, result.metrics["human"] = human_candidate(
-        df, store_dir, task, config, display)
-    if human is not None:
-        result.candidates["human"] = human
-    return result
+def human_candidate(df: pd.DataFrame, store_dir: Path, task: TaskConfig, config: HumanConfig,
+                    display: str | None = None
+                    ) -> tuple[Candidate | None, np.ndarray, dict[str, Any]]:
+    """The label store's consensus per row of `df` (see the module docstring): the human
+    candidate (None for an empty store), which rows fall under `min_agreement` with
+    `on_low_agreement: drop`, and the metrics. (The label stage does the same in parts:
+    `store_annotations`, `found_ids` per partition, `human_consensus`, `human_labels`.)"""
+    annotations, metrics = store_annotations(store_dir, task, display)
+    if annotations is None:
+        return None, np.zeros(len(df), dtype=bool), metrics
+    present = _positions(annotations["_id"], df["_id"]) >= 0
+    consensus = human_consensus(annotations, present, metrics, task, config)
+    candidate, drop = human_labels(df, consensus)
+    consensus.metrics["low_agreement"]["dropped"] = int(drop.sum())
+    return candidate, drop, consensus.metrics

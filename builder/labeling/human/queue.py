@@ -1,4 +1,4 @@
-"""The review queue: which rows of `labeled.parquet` go to human annotators next.
+"""The review queue: which rows of `labeled/` go to human annotators next.
 
 | strategy | candidates | order |
 |---|---|---|
@@ -56,7 +56,7 @@ class Queue:
 
 
 def check_columns(df: pd.DataFrame, strategy: str, source: str) -> None:
-    """A clear error when a strategy's columns are missing from `labeled.parquet`."""
+    """A clear error when a strategy's columns are missing from `labeled/`."""
     missing = [c for c in ["_id", *REQUIRED[strategy]] if c not in df.columns]
     if missing:
         why = "; ".join(f"'{c}' is what {WHO_WRITES[c]}" for c in missing if c in WHO_WRITES)

@@ -192,7 +192,7 @@ def check_records(records: list[dict[str, Any]], known_ids: set[str] | Any,
         row_id, label, annotator = record["_id"], record["label"], record["annotator"]
         if row_id not in known_ids:
             problems.append(f"{where}: unknown row id '{row_id}'; expected an `_id` of the "
-                            "built data (ingested.parquet).")
+                            "built data (ingested/).")
         if label not in classes:
             problems.append(f"{where}: unknown class '{label}'; expected {one_of(classes)}."
                             + did_you_mean(label, classes))

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from builder import artifacts
+from builder.partitions import read_artifact
 from builder.cli import main
 from builder.labeling.human.config import TOOLS
 from tests.labeling.human.conftest import FIXTURES, build_labeled
@@ -54,7 +55,7 @@ def test_export_names_what_a_strategy_needs(shop_built, capsys) -> None:
 
 def test_export_before_a_build(shop, capsys) -> None:
     assert cli(shop, "label", "export", "shop", "--tool", "csv") == 2
-    assert "data/shop/labeled.parquet: not found; build the dataset first (`builder build " \
+    assert "data/shop/labeled: not found; build the dataset first (`builder build " \
            "shop` or `dvc repro`)." in capsys.readouterr().err
 
 
@@ -68,11 +69,11 @@ def test_import_rebuild_status_and_next_export(shop_built, capsys) -> None:
     assert cli(shop_built, "label", "import", "shop", str(export), "--tool", "labelstudio") == 0
     assert "was already imported as batch-0001-labelstudio-" in capsys.readouterr().out
     ctx = build_labeled(shop_built)
-    labeled = artifacts.read_parquet(ctx.artifact("labeled.parquet")).set_index("_id")
+    labeled = read_artifact(ctx.artifact("labeled")).set_index("_id")
     assert labeled.loc[["shop/r3", "shop/r4"], "label_source"].tolist() == ["human", "human"]
     assert cli(shop_built, "label", "status", "shop") == 0
     status = capsys.readouterr().out
-    assert "shop: 8 rows in data/shop/labeled.parquet; label store labels/shop: 1 batches, 5 " \
+    assert "shop: 8 rows in data/shop/labeled; label store labels/shop: 1 batches, 5 " \
            "records." in status
     assert "Rows by label source: gold 3, human 2, unlabeled 3" in status
     assert "Classes: pos 3, neg 2 (unlabeled 3)" in status

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from builder import artifacts, stages
+from builder.partitions import artifact_bytes
 
 
 @pytest.mark.slow
@@ -27,9 +28,9 @@ def test_reviews_example_shows_every_label_source(example_project) -> None:
     # Rebuilt in the same process, the labels and the card are the same bytes: nothing depends
     # on the clock (a batch's import time is an input, read from the store) nor on whether the
     # export read its input from memory or from disk.
-    first = (ctx.artifact("labeled.parquet").read_bytes(),
+    first = (artifact_bytes(ctx.artifact("labeled")),
              artifacts.read_json(ctx.artifact("metrics.json"))["export"]["content_hash"], card)
     again = stages.build("reviews", example_project.root, progress=False)
-    assert (again.artifact("labeled.parquet").read_bytes(),
+    assert (artifact_bytes(again.artifact("labeled")),
             artifacts.read_json(again.artifact("metrics.json"))["export"]["content_hash"],
             again.artifact("README.md").read_text()) == first

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from builder import artifacts
+from builder.partitions import read_artifact
 from builder.cli import main
 from tests.conftest import REPO
 from tests.labeling.human.conftest import build_labeled
@@ -202,7 +203,7 @@ def test_label_studio_round_trip(label_studio: Server, shop_built, tmp_path) -> 
 
     # Rebuild: the human labels land, keyed by _id.
     ctx = build_labeled(shop_built)
-    labeled = artifacts.read_parquet(ctx.artifact("labeled.parquet")).set_index("_id")
+    labeled = read_artifact(ctx.artifact("labeled")).set_index("_id")
     got = labeled.loc[["shop/r2", "shop/r3", "shop/r4", "shop/r6", "shop/r7"]]
     assert got["label"].fillna("-").tolist() == ["neg", "-", "pos", "pos", "neg"]
     assert got["label_source"].fillna("-").tolist() == ["human", "-", "human", "human", "human"]

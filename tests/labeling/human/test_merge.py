@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from builder import artifacts
+from builder.partitions import read_artifact
 from builder.columns import STRING
 from builder.errors import DataError
 from builder.labeling.human.config import HumanConfig
@@ -135,7 +136,7 @@ def test_a_class_the_task_no_longer_has_is_an_error(tmp_path: Path) -> None:
 
 def test_the_label_stage_merges_the_store_and_keeps_it_across_rebuilds(shop) -> None:
     ctx = build_labeled(shop)
-    labeled = artifacts.read_parquet(ctx.artifact("labeled.parquet"))
+    labeled = read_artifact(ctx.artifact("labeled"))
     assert labeled["label_source"].fillna("none").tolist() == ["gold", "none", "none", "none",
                                                                "gold", "none", "none", "gold"]
     from tests.labeling.human.test_store import do_import
@@ -145,7 +146,7 @@ def test_the_label_stage_merges_the_store_and_keeps_it_across_rebuilds(shop) -> 
     csv = shop.root / "recipes/data/shop.csv"
     csv.write_text(csv.read_text() + "r9,Meh,\n")
     ctx = build_labeled(shop)
-    labeled = artifacts.read_parquet(ctx.artifact("labeled.parquet")).set_index("_id")
+    labeled = read_artifact(ctx.artifact("labeled")).set_index("_id")
     assert labeled.loc["shop/r3", ["label", "label_source"]].tolist() == ["neg", "human"]
     assert labeled.loc["shop/r4", ["label", "label_source"]].tolist() == ["pos", "human"]
     # shop/r5 tied (neg vs pos): its gold label stays.
@@ -170,7 +171,7 @@ def test_low_agreement_rows_are_dropped_at_the_end_and_never_trained_on(shop) ->
     build_labeled(shop)
     do_import(LabelStore(shop.root / "labels" / "shop"), FIXTURES / "labelstudio_export.json")
     ctx = build_labeled(shop)
-    labeled = artifacts.read_parquet(ctx.artifact("labeled.parquet")).set_index("_id")
+    labeled = read_artifact(ctx.artifact("labeled")).set_index("_id")
     # shop/r5 tied (0.5 of 2 annotators agree): dropped, gold label and all.
     assert "shop/r5" not in labeled.index and len(labeled) == 7
     assert labeled.loc["shop/r1", ["label", "label_source"]].tolist() == ["pos", "gold"]

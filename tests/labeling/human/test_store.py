@@ -103,7 +103,7 @@ def test_an_import_with_problems_lists_every_line_and_writes_nothing(tmp_path: P
     assert str(error.value) == (
         f"{bad} (csv): cannot import, 5 problems; nothing was written to {store.folder}:\n"
         "  line 3: unknown row id 'shop/r99'; expected an `_id` of the built data "
-        "(ingested.parquet).\n"
+        "(ingested/).\n"
         "  line 4: unknown class 'Pos'; expected 'neg' or 'pos'. Did you mean 'pos'?\n"
         "  line 5: duplicate of line 2 (row 'shop/r1', annotator 'dana'); expected one label per "
         "annotator and row.\n"

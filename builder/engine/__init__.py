@@ -1,0 +1,86 @@
+"""Engines run a stage's partition functions: one after another here, or as tasks on Dask.
+
+A stage is written once, in terms of partitions: row-wise work is a module-level function from
+one partition to one partition (it reads its input part, writes its output part into the stage's
+temporary folder and returns a small summary), and table-wise work runs in the driver on what
+those summaries reduce the table to (counts, hashes, vote patterns, a bounded sample). An engine
+only decides where the functions run:
+
+- `LocalEngine`: in this process, one partition after another, so a stage never holds more than
+  a partition or two (out of core);
+- `builder.engine.dask.DaskEngine`: as tasks on a `dask.distributed` cluster, an existing one
+  (`engine.address`) or one started for the build (`engine.local_cluster`).
+
+Both call the same functions on the same partitions in the same order of results, so they
+produce the same artifacts. Functions must be importable on the workers (the `builder`
+package) and everything they read or write must be reachable there (sources, `data/<recipe>/`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from builder.engine.config import EngineConfig
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Shows progress over an engine's tasks: `track(items, label)` yields the items, advancing a bar.
+Tracker = Callable[[Iterable[Any], str], Iterator[Any]]
+
+
+def _untracked(items: Iterable[Any], label: str) -> Iterator[Any]:
+    return iter(items)
+
+
+class Engine:
+    """Runs `fn(item, *args)` for every item and returns the results in the items' order."""
+
+    name = "engine"
+
+    def __init__(self, config: EngineConfig):
+        self.config = config
+        self.track: Tracker = _untracked
+
+    @property
+    def partition_bytes(self) -> int:
+        """About how much input data one partition holds."""
+        return self.config.partition_bytes
+
+    def map(self, fn: Callable[..., R], items: Sequence[T], *args: Any, label: str = "") -> list[R]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release what the engine started (workers, connections)."""
+
+
+class LocalEngine(Engine):
+    """One process, one partition at a time."""
+
+    name = "local"
+
+    def map(self, fn, items, *args, label=""):
+        return [fn(item, *args) for item in self.track(list(items), label or fn.__name__)]
+
+
+def start_engine(config: EngineConfig, origin: str = "recipe") -> Engine:
+    """The engine a recipe's `engine` section asks for (a Dask cluster is connected or started);
+    `origin` (the recipe's file) is named in errors."""
+    if config.type == "dask":
+        from builder.engine.dask import DaskEngine
+
+        return DaskEngine(config, origin)
+    return LocalEngine(config)
+
+
+@contextlib.contextmanager
+def running(config: EngineConfig, origin: str = "recipe") -> Iterator[Engine]:
+    """An engine for the duration of a block; a cluster started here stops at its end."""
+    engine = start_engine(config, origin)
+    try:
+        yield engine
+    finally:
+        engine.close()

@@ -100,10 +100,12 @@ class FileSource(Source):
         except DataError:
             raise
         except (OSError, ValueError, pa.ArrowException) as error:
-            raise self.error(
-                f"cannot read {path}: {' '.join(str(error).split())} "
-                f"Expected a readable {self.type_name} file."
-            ) from error
+            raise self.unreadable(path, error) from error
+
+    def unreadable(self, path: Path, error: Exception) -> DataError:
+        """The error for a file the reader failed on, with the reader's reason."""
+        return self.error(f"cannot read {path}: {' '.join(str(error).split())} "
+                          f"Expected a readable {self.type_name} file.")
 
     def read_batches(self, piece: Any, partition_bytes: int) -> Iterator[pa.Table]:
         """The tables of one piece (here: a whole file)."""
@@ -122,10 +124,7 @@ class FileSource(Source):
             except DataError:
                 raise
             except (OSError, ValueError, pa.ArrowException) as error:
-                raise self.error(
-                    f"cannot read {path}: {' '.join(str(error).split())} "
-                    f"Expected a readable {self.type_name} file."
-                ) from error
+                raise self.unreadable(path, error) from error
         return concat_tables(tables, self.error)
 
     def read_file(self, path: Path) -> pa.Table:

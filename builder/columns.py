@@ -17,6 +17,8 @@ from builder.errors import DataError, require_columns  # noqa: F401 (re-exported
 
 STRING = pd.StringDtype("pyarrow")
 _HEX = np.frombuffer(b"0123456789abcdef", dtype="S1")
+_NIBBLE = np.zeros(256, dtype=np.uint8)
+_NIBBLE[_HEX.view(np.uint8)] = np.arange(16, dtype=np.uint8)
 
 
 def arrow_types_mapper(arrow_type: pa.DataType):
@@ -110,6 +112,15 @@ def hex64(values: np.ndarray) -> pa.Array:
     nibbles[:, 1::2] = raw & 15
     text = _HEX[nibbles].view("S16").ravel()
     return pa.array(text, type=pa.binary(16)).cast(pa.string())
+
+
+def unhex64(text: np.ndarray) -> np.ndarray:
+    """16-character lowercase hex strings as unsigned 64-bit integers (`hex64`'s inverse),
+    vectorized."""
+    chars = np.asarray(text, dtype="S16").view(np.uint8).reshape(-1, 16)
+    nibbles = _NIBBLE[chars]
+    raw = np.ascontiguousarray((nibbles[:, 0::2] << 4) | nibbles[:, 1::2])
+    return raw.view(">u8").ravel().astype(np.uint64)
 
 
 def content_hash(df: pd.DataFrame) -> np.ndarray:

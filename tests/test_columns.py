@@ -6,10 +6,11 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from builder.columns import STRING, cast_series, row_ids
+from builder.columns import STRING, cast_series, hex64, row_ids, unhex64
 from builder.errors import DataError
 from tests.conftest import REPO
 
@@ -100,3 +101,12 @@ def test_a_value_that_does_not_cast_names_the_column() -> None:
             "transform 't': cannot cast column 'c' to bool: found 'maybe', expected true/false, "
             "yes/no or 1/0")):
         cast_series(pd.Series(["yes", "maybe"], name="c"), "bool", "transform 't'")
+
+
+def test_unhex64_inverts_hex64() -> None:
+    values = np.array([0, 1, 2**64 - 1, 0x0123456789ABCDEF], dtype=np.uint64)
+    text = hex64(values).to_numpy(zero_copy_only=False)
+    assert text.tolist() == ["0000000000000000", "0000000000000001", "ffffffffffffffff",
+                             "0123456789abcdef"]
+    assert unhex64(text).tolist() == values.tolist()
+    assert unhex64(np.array([], dtype=object)).tolist() == []

@@ -28,7 +28,8 @@ import pandas as pd
 
 from builder import artifacts
 from builder.columns import (STRING, cast_series, content_hash, hex64, repeat_string,
-                             require_columns, row_ids, string_series, table_to_pandas)
+                             require_columns, row_ids, string_series, table_to_pandas,
+                             unhex64)
 from builder.fingerprints import read_inputs
 from builder.partitions import Partitions, read_part, write_part
 from builder.recipe.registry import SOURCES, TRANSFORMS
@@ -274,14 +275,16 @@ def renumbered_ids(ids: pd.Series, source: str, hashes: np.ndarray,
     start = len(source) + 1
     text = pc.cast(pa.array(ids.astype(STRING)), pa.string())
     hexes = pc.utf8_slice_codeunits(text, start, start + 16).to_numpy(zero_copy_only=False)
-    values = np.array([int(h, 16) for h in hexes], dtype=np.uint64) if len(hexes) else \
-        np.zeros(0, np.uint64)
-    where = {h: o for h, o in zip(hashes.tolist(), offsets.tolist())}
-    shift = np.array([where.get(v, 0) for v in values.tolist()], dtype=np.int64)
+    values = unhex64(hexes)
+    order = np.argsort(hashes)
+    found = np.minimum(np.searchsorted(hashes[order], values), max(len(hashes) - 1, 0))
+    matched = hashes[order][found] == values if len(hashes) else np.zeros(len(values), bool)
+    shift = np.where(matched, offsets[order][found] if len(hashes) else 0, 0).astype(np.int64)
     if not shift.any():
         return ids
-    tails = pc.utf8_slice_codeunits(text, start + 17, 1 << 30).to_numpy(zero_copy_only=False)
-    number = np.array([int(t) if t else 0 for t in tails], dtype=np.int64) + shift
+    tails = pc.utf8_slice_codeunits(text, start + 17, 1 << 30)
+    numbers = pc.cast(pc.if_else(pc.equal(tails, ""), "0", tails), pa.int64())
+    number = numbers.to_numpy(zero_copy_only=False) + shift
     suffix = np.where(number > 0, np.char.add("-", number.astype(str)), "")
     joined = pc.binary_join_element_wise(pc.binary_join_element_wise(
         source, hex64(values), "/"), pa.array(suffix, pa.string()), "")

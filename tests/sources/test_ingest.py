@@ -177,3 +177,31 @@ def test_task_columns_must_exist_after_ingest(project, task, message) -> None:
                         "sources:\n  shop: {type: csv, path: shop.csv}\n")
     with pytest.raises(DataError, match=re.escape(message)):
         stages.run_stage("ingest", stages.compose_stage("t", project.root))
+
+
+def test_ids_of_repeated_rows_count_across_partitions(project) -> None:
+    # Without key columns a row's id is its content hash, and the n-th repeat of a row gets
+    # `-n`: in small partitions the count carries from one part to the next.
+    from builder import stages
+    from builder.partitions import Partitions, read_artifact
+
+    lines = [f"row {i % 7},{i % 3}" for i in range(30_000)]
+    project.write("shop.csv", "text,stars\n" + "\n".join(lines) + "\n")
+
+    def ids(partition_size: str) -> tuple[list[str], int]:
+        project.recipe("t", "defaults: [base, _self_]\nname: t\n"
+                            "task: {type: text-classification, text: text, classes: [a, b]}\n"
+                            "sources:\n  shop: {type: csv, path: shop.csv}\n"
+                            f"engine: {{partition_size: {partition_size}}}\n")
+        ctx = stages.compose_stage("t", project.root)
+        stages.run_stage("ingest", ctx)
+        parts = Partitions.open(ctx.artifact("ingested")).count
+        return read_artifact(ctx.artifact("ingested"))["_id"].tolist(), parts
+
+    small, small_parts = ids("64KiB")
+    whole, whole_parts = ids("32MiB")
+    assert small_parts > 1 and whole_parts == 1
+    assert small == whole
+    assert len(set(small)) == 30_000
+    first = small[0]
+    assert [i for i in small if i.split("-")[0] == first][:3] == [first, f"{first}-1", f"{first}-2"]

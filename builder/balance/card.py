@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def table(header: list[str], rows: list[list[Any]]) -> str:
-    """A Markdown table (cells converted with `str`, `|` escaped: class names are the user's)."""
-    def cell(value: Any) -> str:
-        return str(value).replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
+from builder.markdown import table
 
 
 def _share(count: int, total: int) -> str:

@@ -16,6 +16,7 @@ import yaml
 from builder.balance.card import section_balance
 from builder.labeling.card import section_labeling
 from builder.labeling.human.card import section_human
+from builder.markdown import table
 from builder.synthetic.card import section_evaluation, section_synthetic
 
 if TYPE_CHECKING:
@@ -70,19 +71,6 @@ def card_metadata(composed: Composed, dataset_dict: datasets.DatasetDict,
         {"split": name, "path": f"data/{name}-*"} for name in dataset_dict]}}
     MetadataConfigs(configs).to_dataset_card_data(card_data)
     return card_data
-
-
-def table(header: list[str], rows: list[list[Any]]) -> str:
-    """A Markdown table (cells are converted with `str`; `|` inside cells is escaped)."""
-    def cell(value: Any) -> str:
-        return str(value).replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-_table = table  # the name the first sections used
 
 
 def share(part: float, whole: float) -> str:

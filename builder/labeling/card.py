@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from builder.markdown import table
+
 
 def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
@@ -12,13 +14,6 @@ def _percent(value: float | None) -> str:
 def number(value: float | None) -> str:
     """A figure with three decimals, `n/a` when missing (the card sections of `builder.labeling`)."""
     return "n/a" if value is None else f"{value:.3f}"
-
-
-def table(header: list[str], rows: list[list[Any]]) -> str:
-    """A Markdown table; empty cells for None."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join("" if c is None else str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def _accuracy(figures: dict | None) -> str:

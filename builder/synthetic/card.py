@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from builder.balance.card import table
+from builder.markdown import table
 from builder.synthetic.config import DIRECT_COPULA
 
 

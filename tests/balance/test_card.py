@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from builder.balance.card import section_balance, summary_rows, table
+from builder.balance.card import section_balance, summary_rows
+from builder.markdown import table
 
 BALANCE = {"target": "balanced", "classes": {
     "No": {"before": 9, "target": 9, "after": 9, "method": "kept", "reason": "already at target",

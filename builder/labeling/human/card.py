@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from builder.labeling.card import number, table
+from builder.labeling.card import number
+from builder.markdown import table
 
 
 def _counts(counts: dict[str, int]) -> str:

@@ -276,10 +276,12 @@ def renumbered_ids(ids: pd.Series, source: str, hashes: np.ndarray,
     text = pc.cast(pa.array(ids.astype(STRING)), pa.string())
     hexes = pc.utf8_slice_codeunits(text, start, start + 16).to_numpy(zero_copy_only=False)
     values = unhex64(hexes)
+    if not len(hashes):
+        return ids
     order = np.argsort(hashes)
-    found = np.minimum(np.searchsorted(hashes[order], values), max(len(hashes) - 1, 0))
-    matched = hashes[order][found] == values if len(hashes) else np.zeros(len(values), bool)
-    shift = np.where(matched, offsets[order][found] if len(hashes) else 0, 0).astype(np.int64)
+    known, raise_by = hashes[order], offsets[order]
+    found = np.minimum(np.searchsorted(known, values), len(known) - 1)
+    shift = np.where(known[found] == values, raise_by[found], 0).astype(np.int64)
     if not shift.any():
         return ids
     tails = pc.utf8_slice_codeunits(text, start + 17, 1 << 30)

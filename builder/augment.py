@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from builder import artifacts
 from builder.balance.planner import ClassPlan, TableProfile, apply_global, plan_classes
@@ -43,7 +45,8 @@ from builder.balance.table import (ORIGIN_COLUMN, ORIGINS, assemble, column_kind
 from builder.balance.targets import apportion, describe, resolve
 from builder.columns import STRING, repeat_string
 from builder.labeling.stage import id_hashes
-from builder.partitions import Partitions, part_dtypes, read_part, write_part
+from builder.partitions import (PART_SUFFIX, Partitions, part_dtypes, part_name, read_part,
+                                 read_table, write_part)
 from builder.split import ARTIFACT as INPUT, SPLIT_COLUMN
 
 if TYPE_CHECKING:
@@ -149,6 +152,35 @@ def write_real(item: tuple[str, Any, Any], ctx: Context, source: Path, out: Path
     return merge_counts(counts)
 
 
+def pass_real(name: str, ctx: Context, source: Path, out: Path,
+              schema: pa.Schema) -> dict[str, Any]:
+    """A part as it is, with `_origin: real`, in Arrow (no balancing, no synthetic rows): the
+    same bytes as the pandas path (`write_real`), in a tenth of the time. `schema` is the
+    output's schema, with the pandas dtypes in its metadata."""
+    table = read_table(source / name)
+    origin = pa.array(["real"], schema.field(ORIGIN_COLUMN).type).take(
+        pa.array(np.zeros(table.num_rows, dtype=np.int32)))
+    table = pa.Table.from_arrays([*table.columns, origin], schema=schema)
+    write_part(table, out / name, groups=SPLIT_COLUMN)
+    return table_origin_counts(table, ctx.recipe.task.label)
+
+
+def table_origin_counts(table: pa.Table, label: str) -> dict[str, Any]:
+    """`origin_counts` of an Arrow table: rows per split and origin, train rows per class and
+    origin (a missing class counts as `<NA>`, as pandas writes it)."""
+    def counts(*columns: pa.ChunkedArray) -> dict[tuple[str, ...], int]:
+        text = [pc.fill_null(pc.cast(c, pa.string()), "<NA>") for c in columns]
+        grouped = pa.table({str(i): t for i, t in enumerate(text)})
+        rows = grouped.group_by(list(grouped.column_names)).aggregate([([], "count_all")])
+        keys = zip(*(rows.column(str(i)).to_pylist() for i in range(len(text))))
+        return dict(sorted(zip(keys, rows.column("count_all").to_pylist())))
+
+    split, origin = table.column(SPLIT_COLUMN), table.column(ORIGIN_COLUMN)
+    train = pc.equal(pc.cast(split, pa.string()), TRAIN)
+    return {"splits": counts(split, origin),
+            "train": counts(table.column(label).filter(train), origin.filter(train))}
+
+
 def copies_of(train: pd.DataFrame, per_row: np.ndarray) -> pd.DataFrame:
     """Copies of train rows, round after round (a row with `n` copies is in the first `n`
     rounds): `_id` `<id>+<k>` for the k-th copy, origin `oversampled`."""
@@ -227,9 +259,10 @@ def run(ctx: Context) -> dict[str, Any]:
     profiles = ctx.map(profile_part, parts.names, parts.folder, active, label="count classes")
     with artifacts.atomic_dir(target) as out:
         if not active:
-            counts = ctx.map(write_real, [(n, None, None) for n in parts.names], parts.folder,
-                             out, False, label="origins")
-            augmenter = Augmenter(ctx, _empty_like(parts), profiles)
+            like = _empty_like(parts)
+            schema = pa.Schema.from_pandas(like, preserve_index=False)
+            counts = ctx.map(pass_real, parts.names, parts.folder, out, schema, label="origins")
+            augmenter = Augmenter(ctx, like, profiles)
             metrics = augmenter.metrics(merge_counts(counts), None, Built(kept=augmenter.train))
         else:
             metrics = Augmenter(ctx, None, profiles, parts).run(out)
@@ -407,10 +440,10 @@ class Augmenter:
         like = self.df.drop(columns=[PART_COLUMN, POSITION_COLUMN], errors="ignore")
         for i, frame in enumerate(frames):
             frame = frame[[c for c in like.columns if c in frame.columns]]
-            write_part(frame, out / f"part-y{i:03d}.parquet", groups=SPLIT_COLUMN)
+            write_part(frame, out / f"part-y{i:03d}{PART_SUFFIX}", groups=SPLIT_COLUMN)
             counts.append(origin_counts(frame, self.ctx))
         if built.chunks:
-            items = [(request, chunk, first, f"part-z{i:05d}.parquet")
+            items = [(request, chunk, first, part_name(i, prefix="z"))
                      for i, (request, chunk, first) in enumerate(built.chunks)]
             train = self.train[[*self.features, self.label]]
             counts += self.ctx.map(synthetic_chunk, items, train, self.metadata, out,
@@ -419,7 +452,7 @@ class Augmenter:
 
     def drop_columns(self, out: Path, columns: list[str]) -> None:
         """Release mode drops PII columns from every part."""
-        for path in sorted(out.glob("part-*.parquet")):
+        for path in sorted(out.glob("part-*" + PART_SUFFIX)):
             frame = read_part(path)
             write_part(frame.drop(columns=[c for c in columns if c in frame.columns]), path,
                        groups=SPLIT_COLUMN)

@@ -197,8 +197,22 @@ def value_hashes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         return _mix64(nanos ^ np.uint64(0x5DEECE66D)), present
     text = pc.cast(to_arrow(series), pa.string())
     present = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    if _repetitive(text):  # hash each distinct value once (categories, short codes)
+        encoded = pc.dictionary_encode(text).combine_chunks()
+        distinct = pd.util.hash_array(encoded.dictionary.to_numpy(zero_copy_only=False),
+                                      categorize=False)
+        indices = pc.fill_null(encoded.indices, 0).to_numpy()
+        return distinct[indices] if len(distinct) else np.zeros(len(text), np.uint64), present
     objects = text.to_numpy(zero_copy_only=False)
     return pd.util.hash_array(objects, categorize=False), present
+
+
+def _repetitive(text: pa.ChunkedArray, probe: int = 1000) -> bool:
+    """Whether a text column repeats its values a lot, judged from its first `probe` values:
+    then dictionary-encoding it is cheaper than hashing every value (mostly unique text, where
+    encoding costs more than it saves, is hashed value by value)."""
+    head = text.slice(0, probe)
+    return len(head) > 0 and pc.count_distinct(head).as_py() * 4 <= len(head)
 
 
 def row_keys(df: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:

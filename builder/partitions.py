@@ -1,14 +1,16 @@
-"""Partitioned stage artifacts: a folder `data/<recipe>/<artifact>/` of `part-NNNNN.parquet`.
+"""Partitioned stage artifacts: a folder `data/<recipe>/<artifact>/` of `part-*.arrow`.
 
-Parts are named so that their sorted names give the table's order (`part-PPPPP-BBBBB.parquet`:
+Parts are named so that their sorted names give the table's order (`part-PPPPP-BBBBB.arrow`:
 piece and batch of the sources), and a stage writes its part for each part of the stage before
 it under the same name (augment appends parts of generated rows after the real ones): the table
 is partition after partition, row after row. A stage writes its parts into a
 temporary folder beside the artifact (`artifacts.atomic_dir`) and swaps it in when every part is
 written: a killed stage leaves the previous artifact whole.
 
-Parts are local scratch read back whole: uncompressed, without dictionaries or statistics they
-are written and read fastest (the published shards are compressed). A part's pandas dtypes
+Parts are local scratch read back whole, so they are Arrow IPC files, uncompressed: writing one
+is a copy of the table's buffers and reading one memory-maps it (a 1,000,000-row stage wrote
+its parts in 0.07 s instead of 0.16-0.23 s as uncompressed parquet, and read them in 0.002 s
+instead of 0.12-0.21 s). The published shards are compressed parquet. A part's pandas dtypes
 travel in its schema, so an empty part keeps them.
 """
 
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow.compute as pc
 
 from builder.columns import table_to_pandas
 from builder.errors import StageError
@@ -41,58 +43,110 @@ def to_table(frame: pd.DataFrame | pa.Table) -> pa.Table:
 GROUPS_KEY = b"flywheel.row_groups"
 
 
+#: The file name suffix of a part.
+PART_SUFFIX = ".arrow"
+
+
+def part_name(*numbers: int, prefix: str = "") -> str:
+    """`part-<prefix>NNNNN-...` + `PART_SUFFIX`: parts sort by their numbers."""
+    return "part-" + prefix + "-".join(f"{n:05d}" for n in numbers) + PART_SUFFIX
+
+
 def write_part(frame: pd.DataFrame | pa.Table, path: Path, groups: str | None = None) -> None:
     """Write one partition (inside a stage's temporary folder; the folder is what is atomic).
 
     With `groups` (a column whose equal values are contiguous, such as the split), each run of
-    values is a row group of its own and the schema lists their values, so that a reader can
-    take only the rows of one value (`row_groups`)."""
+    values is a record batch of its own and the schema lists their values, so that a reader can
+    take only the rows of one value (`row_groups`); else the part is one record batch."""
     table = to_table(frame)
-    options = part_options(table.schema)
-    if groups is None or groups not in table.column_names:
-        pq.write_table(table, path, **options)
-        return
-    values = table.column(groups).to_pandas().astype(object).to_numpy()
-    changes = np.flatnonzero(values[1:] != values[:-1]) + 1 if len(values) else []
-    starts = [0, *changes.tolist()] if len(values) else []
-    bounds = [*starts, len(values)]
-    labels = [str(values[start]) for start in starts]
-    metadata = {**(table.schema.metadata or {}), GROUPS_KEY: json.dumps(labels).encode()}
-    table = table.replace_schema_metadata(metadata)
-    with pq.ParquetWriter(path, table.schema, **options) as writer:
-        if not starts:
-            writer.write_table(table)
+    if any(pa.types.is_dictionary(c.type) and c.num_chunks > 1 for c in table.columns):
+        table = table.unify_dictionaries()  # one dictionary per column in an IPC file
+    bounds: list[int] = [0, table.num_rows]
+    if groups is not None and groups in table.column_names:
+        starts, labels = _runs(table.column(groups))
+        bounds = [*starts, table.num_rows]
+        metadata = {**(table.schema.metadata or {}), GROUPS_KEY: json.dumps(labels).encode()}
+        table = table.replace_schema_metadata(metadata)
+    # Written beside and renamed: a part may replace one that is still memory-mapped (its
+    # rows read from it), which truncating the file in place would pull from under the reader.
+    writing = path.with_name(f".{path.name}.writing")
+    with pa.OSFile(str(writing), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         for start, stop in zip(bounds, bounds[1:]):
-            writer.write_table(table.slice(start, stop - start), row_group_size=stop - start)
+            writer.write_table(_one_chunk(table.slice(start, stop - start)))
+    os.replace(writing, path)
 
 
-def part_options(schema: pa.Schema) -> dict:
-    """Uncompressed, no statistics, dictionaries only for categorical columns (so that their
-    categories, even unused ones, come back)."""
-    dictionaries = [f.name for f in schema if pa.types.is_dictionary(f.type)]
-    return {"compression": "none", "use_dictionary": dictionaries or False,
-            "write_statistics": False}
+def _one_chunk(table: pa.Table) -> pa.Table:
+    """`table` with one chunk per column (one record batch), copying only when it has more."""
+    if all(column.num_chunks == 1 for column in table.columns):
+        return table
+    return table.combine_chunks()
+
+
+def _runs(values: pa.ChunkedArray) -> tuple[list[int], list[str]]:
+    """Where each run of equal values starts, and its value as text."""
+    if pa.types.is_dictionary(values.type):
+        values = values.cast(values.type.value_type)
+    codes = pc.dictionary_encode(values, null_encoding="encode").combine_chunks()
+    indices = codes.indices.to_numpy(zero_copy_only=False)
+    if not len(indices):
+        return [], []
+    starts = np.flatnonzero(np.diff(indices, prepend=-1))
+    labels = codes.dictionary.take(pa.array(indices[starts])).to_pylist()
+    return starts.tolist(), [str(label) for label in labels]
+
+
+def _reader(path: Path) -> pa.ipc.RecordBatchFileReader:
+    return pa.ipc.open_file(pa.memory_map(str(path)))
 
 
 def row_groups(path: Path, value: str) -> list[int]:
-    """The row groups of a part written with `groups` that hold `value` (all of them, when the
-    part has no groups)."""
-    parquet = pq.ParquetFile(path)
-    metadata = parquet.schema_arrow.metadata or {}
+    """The record batches of a part written with `groups` that hold `value` (all of them, when
+    the part has no groups)."""
+    reader = _reader(path)
+    metadata = reader.schema.metadata or {}
     if GROUPS_KEY not in metadata:
-        return list(range(parquet.num_row_groups))
+        return list(range(reader.num_record_batches))
     labels = json.loads(metadata[GROUPS_KEY])
     return [i for i, label in enumerate(labels) if label == value]
 
 
+def read_row_groups(path: Path, groups: Sequence[int]) -> pa.Table:
+    """Some record batches of a part (`row_groups`), memory-mapped."""
+    reader = _reader(path)
+    return pa.Table.from_batches([reader.get_batch(i) for i in groups], reader.schema)
+
+
+def is_grouped(path: Path) -> bool:
+    """Whether a part was written with `groups`."""
+    return GROUPS_KEY in (_reader(path).schema.metadata or {})
+
+
+def read_table(path: Path, columns: Sequence[str] | None = None) -> pa.Table:
+    """One partition as Arrow, memory-mapped, optionally only some columns (its pandas dtypes
+    in its schema)."""
+    table = _reader(path).read_all()
+    return table.select(list(columns)) if columns else table
+
+
 def read_part(path: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """One partition as pandas (Arrow-backed strings), optionally only some columns."""
-    return table_to_pandas(pq.read_table(path, columns=list(columns) if columns else None))
+    return table_to_pandas(read_table(path, columns))
+
+
+def read_head(path: Path, rows: int) -> pd.DataFrame:
+    """The first `rows` rows of a partition as pandas."""
+    return table_to_pandas(read_table(path).slice(0, rows))
+
+
+def part_schema(path: Path) -> pa.Schema:
+    """The Arrow schema of a part (with its pandas dtypes in the metadata)."""
+    return _reader(path).schema
 
 
 def part_dtypes(path: Path) -> pd.Series:
     """The pandas dtypes of a part, from its schema alone."""
-    return table_to_pandas(pq.read_schema(path).empty_table()).dtypes
+    return table_to_pandas(part_schema(path).empty_table()).dtypes
 
 
 @dataclass(frozen=True)
@@ -109,7 +163,7 @@ class Partitions:
             hint = f" Run the {stage} stage first." if stage else ""
             raise StageError(f"{folder}: not found.{hint}")
         names = sorted(n for n in os.listdir(folder)
-                       if n.startswith("part-") and n.endswith(".parquet"))
+                       if n.startswith("part-") and n.endswith(PART_SUFFIX))
         return cls(folder, tuple(names))
 
     @property
@@ -123,10 +177,11 @@ class Partitions:
         return read_part(self.path(index), columns)
 
     def rows(self, index: int) -> int:
-        return pq.ParquetFile(self.path(index)).metadata.num_rows
+        reader = _reader(self.path(index))
+        return sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
 
     def columns(self) -> list[str]:
-        return list(pq.read_schema(self.path(0)).names) if self.count else []
+        return list(part_schema(self.path(0)).names) if self.count else []
 
     def dtypes(self) -> pd.Series:
         """The pandas dtypes of the artifact (of its first part; all parts share them)."""
@@ -150,9 +205,9 @@ def write_artifact(frame: pd.DataFrame, folder: Path) -> None:
     from builder import artifacts
 
     with artifacts.atomic_dir(folder) as tmp:
-        write_part(frame, tmp / "part-00000-00000.parquet")
+        write_part(frame, tmp / part_name(0, 0))
 
 
 def artifact_bytes(folder: Path) -> dict[str, bytes]:
     """The bytes of every part of an artifact, by name (to compare builds)."""
-    return {p.name: p.read_bytes() for p in sorted(folder.glob("part-*.parquet"))}
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("part-*" + PART_SUFFIX))}

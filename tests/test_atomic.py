@@ -65,15 +65,16 @@ def leftovers(data: Path) -> list[str]:
 
 def assert_loadable(data: Path) -> None:
     import datasets
-    import pyarrow.parquet as pq
+
+    from builder.partitions import Partitions
 
     saved = datasets.load_from_disk(str(data / "dataset"))
     hub = datasets.load_dataset(str(data / "hub"))
     assert {s: d.num_rows for s, d in saved.items()} == {s: d.num_rows for s, d in hub.items()}
     assert sum(d.num_rows for d in saved.values()) == ROWS
     for name in ("ingested", "labeled", "split", "augmented"):
-        parts = sorted((data / name).glob("part-*.parquet"))
-        assert parts and sum(pq.ParquetFile(p).metadata.num_rows for p in parts) == ROWS
+        parts = Partitions.open(data / name)
+        assert parts.count and sum(parts.rows(i) for i in range(parts.count)) == ROWS
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +143,7 @@ def test_ingest_killed_mid_write_leaves_the_previous_artifact(project: Path) -> 
 
     def writing_artifact() -> bool:
         return any(p.stat().st_size > 0 for tmp in data.glob(".ingested.*.tmp")
-                   for p in tmp.glob("part-*.parquet"))
+                   for p in tmp.glob("part-*.arrow"))
 
     assert kill_when(project, "ingest", writing_artifact) == -signal.SIGKILL
     assert snapshot(data, ["ingested"]) == before

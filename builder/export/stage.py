@@ -28,7 +28,8 @@ from builder.export.dataset import (arrow_value_type, canonical_layout, features
                                     write_split_state)
 from builder.export.dvc_files import write_dvc_files
 from builder.export.hub import MAX_SHARD_BYTES, shard_name
-from builder.partitions import Partitions, part_dtypes, read_part, row_groups
+from builder.partitions import (Partitions, is_grouped, part_dtypes, read_head, read_row_groups,
+                                 row_groups)
 from builder.split import SPLIT_COLUMN
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ def published_schema(ctx: Context, parts: Partitions) -> tuple[list[str], datase
     task = ctx.recipe.task
     dtypes = [part_dtypes(parts.folder / name) for name in parts.names]
     first = next((i for i, name in enumerate(parts.names) if parts.rows(i)), 0)
-    sample = read_part(parts.folder / parts.names[first]).head(100) if parts.count else None
+    sample = read_head(parts.folder / parts.names[first], 100) if parts.count else None
     columns = output_columns(sample, task)
     features = features_for(to_arrow_table(sample, columns, task), task)
     schema = features.arrow_schema
@@ -123,17 +124,11 @@ def write_split(split: str, ctx: Context, parts: Partitions, columns: list[str],
         groups = row_groups(parts.folder / name, split)
         if not groups:
             continue
-        table = pq.ParquetFile(parts.folder / name).read_row_groups(groups)
+        table = read_row_groups(parts.folder / name, groups)
         table = table.filter(pc.equal(table.column(SPLIT_COLUMN), split)) \
-            if SPLIT_COLUMN in table.column_names and not _grouped(parts.folder / name) else table
+            if SPLIT_COLUMN in table.column_names and not is_grouped(parts.folder / name) else table
         writer.add(publish(table, columns, task, features))
     return writer.close()
-
-
-def _grouped(path: Path) -> bool:
-    from builder.partitions import GROUPS_KEY
-
-    return GROUPS_KEY in (pq.read_schema(path).metadata or {})
 
 
 def publish(table: pa.Table, columns: list[str], task, features: datasets.Features) -> pa.Table:
@@ -166,12 +161,14 @@ class SplitWriter:
     def __init__(self, split: str, features: datasets.Features, hub: Path, saved: Path):
         self.split, self.features, self.hub, self.saved = split, features, hub, saved
         self.schema = features.arrow_schema
+        self.arrow_schema = saved_schema(features)
         self.pending: list[pa.Table] = []  # rows not yet in a whole batch
         self.group: list[pa.Table] = []  # whole batches of the next row group
         self.group_bytes = 0
         self.parquet: Any = None
         self.parquet_bytes = 0
         self.arrow: Any = None
+        self.arrow_sink: Any = None
         self.arrow_bytes = 0
         self.hub_files: list[Path] = []
         self.arrow_files: list[Path] = []
@@ -183,6 +180,7 @@ class SplitWriter:
         (saved / split).mkdir(parents=True, exist_ok=True)
 
     def add(self, table: pa.Table) -> None:
+        self.count(table)
         self.pending.append(table)
         size = sum(t.num_rows for t in self.pending)
         if size < BATCH_ROWS:
@@ -195,7 +193,6 @@ class SplitWriter:
 
     def batch(self, table: pa.Table) -> None:
         table = canonical_layout(table.combine_chunks())
-        self.count(table)
         self.rows += table.num_rows
         if self.arrow is None or self.arrow_bytes >= MAX_ARROW_BYTES:
             self.next_arrow()
@@ -207,6 +204,7 @@ class SplitWriter:
             self.flush_group()
 
     def count(self, table: pa.Table) -> None:
+        """Add a table's rows to the split's classes, origins and label sources."""
         codes = table.column(self.label).to_numpy()
         classes = np.bincount(codes[codes >= 0], minlength=len(self.features[self.label].names))
         self.counts["classes"] = classes if self.counts["classes"] is None else \
@@ -245,18 +243,18 @@ class SplitWriter:
         self.parquet_bytes = 0
 
     def next_arrow(self) -> None:
-        from datasets.arrow_writer import ArrowWriter
-
         self.close_arrow()
         path = self.saved / self.split / f".data-{len(self.arrow_files):05d}.arrow"
         self.arrow_files.append(path)
-        self.arrow = ArrowWriter(features=self.features, path=str(path), embed_local_files=True)
+        self.arrow_sink = pa.OSFile(str(path), "wb")
+        self.arrow = pa.ipc.new_stream(self.arrow_sink, self.arrow_schema)
         self.arrow_bytes = 0
 
     def close_arrow(self) -> None:
         if self.arrow is not None:
-            self.arrow.finalize()
             self.arrow.close()
+            self.arrow_sink.close()
+            self.arrow = None
 
     def close(self) -> dict[str, Any]:
         """Write what is left, name the files, return their checksums and the counts."""
@@ -288,6 +286,19 @@ class SplitWriter:
         return {"rows": self.rows, "checksums": checksums, "arrow_files": names,
                 "classes": classes, "origins": self.counts["_origin"],
                 "label_sources": self.counts["label_source"]}
+
+
+def saved_schema(features: datasets.Features) -> pa.Schema:
+    """The schema of a `save_to_disk` Arrow file: the features' Arrow schema with the features in
+    its `huggingface` metadata, as `datasets.arrow_writer.ArrowWriter` writes it. The files are
+    written with pyarrow's stream writer directly: `ArrowWriter` converts the features to and
+    from dicts for every batch (1.4 s of 2.8 s for a 1,000,000-row export), and published
+    features (`Value`, `ClassLabel`) need none of its casts or embedded files."""
+    from datasets import DatasetInfo
+    from datasets.arrow_writer import ArrowWriter
+
+    return features.arrow_schema.with_metadata(
+        ArrowWriter._build_metadata(DatasetInfo(features=features)))
 
 
 def _value_counts(table: pa.Table, column: str, missing: str) -> dict[str, int]:

@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from builder.columns import STRING
+from builder.columns import STRING, string_series, to_arrow
 
 #: Label sources, strongest first.
 PRECEDENCE = ("human", "gold", "feedback", "weak", "pseudo")
@@ -42,25 +44,29 @@ def merge_labels(candidates: Mapping[str, Candidate], index: pd.Index) -> pd.Dat
     unknown = set(candidates) - set(PRECEDENCE)
     if unknown:
         raise ValueError(f"unknown label sources {sorted(unknown)}; expected {PRECEDENCE}")
-    label = pd.Series(pd.NA, index=index, dtype=STRING)
-    source = pd.Series(pd.NA, index=index, dtype=STRING)
-    confidence = pd.Series(np.nan, index=index, dtype="float64")
-    for name in PRECEDENCE:
-        if name not in candidates:
-            continue
-        candidate = candidates[name]
-        labels = candidate.labels.reindex(index).astype(STRING)
-        take = (label.isna() & labels.notna()).to_numpy()
-        if not take.any():
-            continue
-        label[take] = labels[take]
-        source[take] = name
-        scores = candidate.confidence
-        scores = (scores.reindex(index).to_numpy(dtype="float64") if isinstance(scores, pd.Series)
-                  else np.full(len(index), float(scores)))
-        confidence[take] = scores[take]
-    return pd.DataFrame({"label": label, "label_source": source, "label_confidence": confidence},
-                        index=index)
+    names = [name for name in PRECEDENCE if name in candidates]
+    rows = np.arange(len(index))
+    labels = [to_arrow(candidates[n].labels.reindex(index).astype(STRING)) for n in names]
+    present = np.stack([*(np.asarray(a.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+                          for a in labels), np.ones(len(index), dtype=bool)])
+    winner = present.argmax(axis=0)  # the strongest source with a label, else len(names)
+    labeled = winner < len(names)
+    scores = np.stack([*(_scores(candidates[n].confidence, index) for n in names),
+                       np.full(len(index), np.nan)])
+    label = pc.coalesce(*labels) if names else pa.nulls(len(index), pa.large_string())
+    source = pa.array(names, pa.large_string()).take(
+        pa.array(winner.astype(np.int32), mask=~labeled))
+    return pd.DataFrame({"label": string_series(label, index),
+                         "label_source": string_series(source, index),
+                         "label_confidence": pd.Series(scores[winner, rows], index=index,
+                                                       dtype="float64")}, index=index)
+
+
+def _scores(confidence: pd.Series | float, index: pd.Index) -> np.ndarray:
+    """A source's confidence per row (float64)."""
+    if isinstance(confidence, pd.Series):
+        return confidence.reindex(index).to_numpy(dtype="float64", na_value=np.nan)
+    return np.full(len(index), float(confidence))
 
 
 def _counts(sources: pd.Series) -> dict[str, int]:

@@ -31,7 +31,7 @@ from builder.columns import (STRING, cast_series, content_hash, hex64, repeat_st
                              require_columns, row_ids, string_series, table_to_pandas,
                              unhex64)
 from builder.fingerprints import read_inputs
-from builder.partitions import Partitions, read_part, write_part
+from builder.partitions import Partitions, part_name, read_part, write_part
 from builder.recipe.registry import SOURCES, TRANSFORMS
 from builder.recipe.schema import SourceConfig, TaskConfig
 from builder.sources.align import conform_frame, dtype_summary, unify
@@ -206,7 +206,7 @@ def read_piece(item: tuple[int, str, Any], ctx: Context, plan: Plan,
         frame, hashes = normalize_piece(table, name, config, ctx.recipe.task)
         rows_read = len(frame)
         frame, steps = run_segment(frame, plan.segments[0], None)
-        results.append(_finish(frame, f"part-{index:05d}-{batch:05d}.parquet", name, rows_read,
+        results.append(_finish(frame, part_name(index, batch), name, rows_read,
                                steps, plan, 0, folder, id_hashes=hashes))
     if results:
         results[-1].report = dict(source.report)

@@ -117,7 +117,7 @@ def test_generated_data_with_every_stage_builds_the_same_on_both_engines(project
                                       "engine.local_cluster.memory_limit=2GiB"], progress=False)
     on_dask_again = keep(data, "dask-2")
 
-    assert len(list((local / "ingested").glob("part-*.parquet"))) >= 4
+    assert len(list((local / "ingested").glob("part-*.arrow"))) >= 4
     assert_same_bytes(local, local_again)
     assert_same_bytes(on_dask, on_dask_again)
     assert_same_answer(local, on_dask, "risk")
@@ -136,7 +136,7 @@ def test_partition_size_never_changes_the_answer(project) -> None:
     stages.build(name, project.root, progress=False)
     small = keep(data, "small")
     stages.build(name, project.root, ["engine.partition_size=32MiB"], progress=False)
-    assert len(list((data / "ingested").glob("part-*.parquet"))) == 2
+    assert len(list((data / "ingested").glob("part-*.arrow"))) == 2
     assert_same_answer(small, data, "risk")
 
 

@@ -169,17 +169,15 @@ def who_imports(root: Path) -> str:
 
 
 def known_row_ids(composed: Composed, root: Path) -> set[str]:
-    import pyarrow.parquet as pq
-
     from builder.errors import StageError
-    from builder.partitions import Partitions
+    from builder.partitions import Partitions, read_table
 
     path = _artifact(composed, root, "ingested")
     if not path.is_dir():
         raise StageError(f"{_shown(path, root)}: not found; labels are checked against the "
                          f"built rows, so build first (`builder build {composed.recipe.name}`).")
     parts = Partitions.open(path)
-    return {i for n in parts.names for i in pq.read_table(parts.folder / n, columns=["_id"])["_id"]
+    return {i for n in parts.names for i in read_table(parts.folder / n, ["_id"])["_id"]
             .to_pylist()}
 
 

@@ -45,8 +45,8 @@ from builder.balance.table import (ORIGIN_COLUMN, ORIGINS, assemble, column_kind
 from builder.balance.targets import apportion, describe, resolve
 from builder.columns import STRING, repeat_string
 from builder.labeling.stage import id_hashes
-from builder.partitions import (PART_SUFFIX, Partitions, part_dtypes, part_name, read_part,
-                                 read_table, write_part)
+from builder.partitions import (PART_SUFFIX, Partitions, append_column, part_dtypes, part_name,
+                                 read_part, read_table, write_part)
 from builder.split import ARTIFACT as INPUT, SPLIT_COLUMN
 
 if TYPE_CHECKING:
@@ -152,15 +152,13 @@ def write_real(item: tuple[str, Any, Any], ctx: Context, source: Path, out: Path
     return merge_counts(counts)
 
 
-def pass_real(name: str, ctx: Context, source: Path, out: Path,
-              schema: pa.Schema) -> dict[str, Any]:
+def pass_real(name: str, ctx: Context, source: Path, out: Path) -> dict[str, Any]:
     """A part as it is, with `_origin: real`, in Arrow (no balancing, no synthetic rows): the
-    same bytes as the pandas path (`write_real`), in a tenth of the time. `schema` is the
-    output's schema, with the pandas dtypes in its metadata."""
+    same bytes as the pandas path (`write_real`), in a tenth of the time."""
     table = read_table(source / name)
-    origin = pa.array(["real"], schema.field(ORIGIN_COLUMN).type).take(
+    origin = pa.array(["real"], pa.large_string()).take(
         pa.array(np.zeros(table.num_rows, dtype=np.int32)))
-    table = pa.Table.from_arrays([*table.columns, origin], schema=schema)
+    table = append_column(table, ORIGIN_COLUMN, origin, STRING)
     write_part(table, out / name, groups=SPLIT_COLUMN)
     return table_origin_counts(table, ctx.recipe.task.label)
 
@@ -259,10 +257,8 @@ def run(ctx: Context) -> dict[str, Any]:
     profiles = ctx.map(profile_part, parts.names, parts.folder, active, label="count classes")
     with artifacts.atomic_dir(target) as out:
         if not active:
-            like = _empty_like(parts)
-            schema = pa.Schema.from_pandas(like, preserve_index=False)
-            counts = ctx.map(pass_real, parts.names, parts.folder, out, schema, label="origins")
-            augmenter = Augmenter(ctx, like, profiles)
+            counts = ctx.map(pass_real, parts.names, parts.folder, out, label="origins")
+            augmenter = Augmenter(ctx, _empty_like(parts), profiles)
             metrics = augmenter.metrics(merge_counts(counts), None, Built(kept=augmenter.train))
         else:
             metrics = Augmenter(ctx, None, profiles, parts).run(out)
@@ -447,7 +443,7 @@ class Augmenter:
                      for i, (request, chunk, first) in enumerate(built.chunks)]
             train = self.train[[*self.features, self.label]]
             counts += self.ctx.map(synthetic_chunk, items, train, self.metadata, out,
-                                   like.iloc[:0], label="synthetic chunks")
+                                   like.iloc[:0], label="synthetic chunks", threads=False)
         return counts
 
     def drop_columns(self, out: Path, columns: list[str]) -> None:

@@ -76,6 +76,22 @@ def write_part(frame: pd.DataFrame | pa.Table, path: Path, groups: str | None = 
     os.replace(writing, path)
 
 
+def append_column(table: pa.Table, name: str, values: pa.Array, dtype: object) -> pa.Table:
+    """`table` with a column appended, its pandas `dtype` recorded in the schema's pandas
+    metadata beside the others, so that the part reads back as if pandas had written it.
+    `values` are converted to the Arrow type pandas gives that dtype."""
+    added = pa.Schema.from_pandas(pd.DataFrame({name: pd.Series([], dtype=dtype)}),
+                                  preserve_index=False)
+    field = added.field(name)
+    metadata = dict(table.schema.metadata or {})
+    if b"pandas" in metadata:
+        pandas_metadata = json.loads(metadata[b"pandas"])
+        pandas_metadata["columns"].append(json.loads(added.metadata[b"pandas"])["columns"][0])
+        metadata[b"pandas"] = json.dumps(pandas_metadata).encode()
+    schema = table.schema.append(field).with_metadata(metadata)
+    return pa.Table.from_arrays([*table.columns, values.cast(field.type)], schema=schema)
+
+
 def _one_chunk(table: pa.Table) -> pa.Table:
     """`table` with one chunk per column (one record batch), copying only when it has more."""
     if all(column.num_chunks == 1 for column in table.columns):

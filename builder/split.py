@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from builder import artifacts
-from builder.columns import require_columns
+from builder.columns import require_columns, table_to_pandas
 from builder.labeling.stage import ARTIFACT as INPUT
-from builder.partitions import Partitions, read_part, write_part
+from builder.partitions import Partitions, append_column, read_table, write_part
 
 if TYPE_CHECKING:
     from builder.stages import Context
@@ -82,18 +83,29 @@ def class_shares(counts: dict[str, np.ndarray], splits: list[str]) -> dict[str, 
 
 
 def split_part(name: str, ctx: Context, source: Path, out: Path) -> dict[str, Any]:
-    """One partition: each row's split, rows grouped by split (stable), and its counts."""
+    """One partition: each row's split, rows grouped by split (stable), and its counts.
+
+    Done on the Arrow table: only the columns the split reads go through pandas."""
     config = ctx.recipe.split
     label = ctx.recipe.task.label
     splits = list(config.fractions)
-    df = read_part(source / name)
-    df[SPLIT_COLUMN] = assign(split_keys(df, config.group), config.fractions,
-                              ctx.recipe.split_seed)
-    df = df.sort_values(SPLIT_COLUMN, kind="stable").reset_index(drop=True)
-    write_part(df, out / name, groups=SPLIT_COLUMN)
-    codes = df[SPLIT_COLUMN].cat.codes.to_numpy()
+    table = read_table(source / name)
+    if config.group is not None:
+        require_columns(table_to_pandas(table.schema.empty_table()), [config.group],
+                        "split.group")
+    df = table_to_pandas(table.select([c for c in ("_id", config.group, label)
+                                       if c is not None and c in table.column_names]))
+    split = assign(split_keys(df, config.group), config.fractions, ctx.recipe.split_seed)
+    codes = np.asarray(split.codes)
+    order = np.argsort(codes, kind="stable")
+    codes, df = codes[order], df.iloc[order].reset_index(drop=True)
+    column = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int8()), pa.array(splits))
+    table = append_column(table.take(order), SPLIT_COLUMN, column,
+                          pd.CategoricalDtype(splits))
+    write_part(table, out / name, groups=SPLIT_COLUMN)
     result: dict[str, Any] = {"rows": np.bincount(codes, minlength=len(splits))}
     if label in df.columns and df[label].notna().any():
+        df[SPLIT_COLUMN] = pd.Categorical.from_codes(codes, categories=splits)
         result["classes"] = class_counts(df, label, splits)
     if config.group is not None:
         groups = df[config.group].astype("string")

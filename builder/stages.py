@@ -46,14 +46,24 @@ class Context:
         return {**self.__dict__, "display": None, "engine": None, "timings": {}}
 
     def map(self, fn: Callable[..., Any], items: Iterable[Any], *args: Any,
-            label: str = "") -> list[Any]:
-        """`fn(item, self, *args)` for every item, on the recipe's engine, results in order."""
+            label: str = "", threads: bool = True) -> list[Any]:
+        """`fn(item, self, *args)` for every item, on the recipe's engine, results in order;
+        `threads=False` for functions that must not run beside each other in one process."""
         if self.engine is None:
             from builder.engine import LocalEngine
 
             self.engine = LocalEngine(self.recipe.engine_config)
         self.engine.track = self.track
+        if self.engine.name == "local":
+            return self.engine.map(fn, list(items), self, *args, label=label, threads=threads)
         return self.engine.map(fn, list(items), self, *args, label=label)
+
+    @property
+    def local_threads(self) -> int:
+        """Threads a partition function may use for its own pieces: the local engine's
+        `threads`, 1 on a cluster (whose workers already run partitions side by side)."""
+        config = self.recipe.engine_config
+        return config.threads if config.type == "local" else 1
 
     @property
     def partition_bytes(self) -> int:

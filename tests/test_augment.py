@@ -310,3 +310,23 @@ def test_example_cards_show_distributions_quality_privacy_and_efficacy(example_p
         assert "Rows per split and class, real -> released:" in card
         assert metrics["synthetic"]["canary"]["columns"] == ["state"]
         assert set(metrics["origins"]) == {"synthetic"}
+
+
+def test_without_balancing_parts_pass_through_in_arrow_as_the_pandas_path_writes_them(
+        project, tmp_path) -> None:
+    """Nothing to balance: `pass_real` adds `_origin` in Arrow; the parts hold what the pandas
+    path (`write_real`) writes, schema and pandas metadata included, row for row."""
+    from builder.augment import ARTIFACT, write_real
+    from builder.partitions import Partitions, read_table
+
+    name = credit_recipe(project, "")
+    ctx = stages.build(name, project.root, progress=False)
+    parts = Partitions.open(ctx.artifact("split"))
+    fast, slow = ctx.artifact(ARTIFACT), tmp_path / "pandas"
+    slow.mkdir()
+    for part in parts.names:
+        write_real((part, None, None), ctx, parts.folder, slow, False)
+        assert read_table(fast / part).equals(read_table(slow / part), check_metadata=True)
+    out, before = read(ctx, "augmented"), read(ctx, "split")
+    assert (out["_origin"] == "real").all()
+    pd.testing.assert_frame_equal(out.drop(columns="_origin"), before)

@@ -58,12 +58,35 @@ class Engine:
 
 
 class LocalEngine(Engine):
-    """One process, one partition at a time."""
+    """One process; partitions one after another, or `engine.threads` at a time."""
 
     name = "local"
 
-    def map(self, fn, items, *args, label=""):
-        return [fn(item, *args) for item in self.track(list(items), label or fn.__name__)]
+    def map(self, fn, items, *args, label="", threads=True):
+        items = list(items)
+        workers = self.config.threads if threads else 1
+        tracked = self.track(items, label or fn.__name__)
+        return list(ordered_map(lambda item: fn(item, *args), tracked, workers))
+
+
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+    """`fn(item)` for every item, in the items' order, on up to `workers` threads (pandas, numpy
+    and pyarrow release the GIL for most of a partition's work). Items are taken from the
+    iterable only as threads free up, so at most `workers` of them are in memory."""
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="partition") as pool:
+        running: deque = deque()
+        for item in items:
+            if len(running) == workers:
+                yield running.popleft().result()
+            running.append(pool.submit(fn, item))
+        while running:
+            yield running.popleft().result()
 
 
 def start_engine(config: EngineConfig, origin: str = "recipe") -> Engine:

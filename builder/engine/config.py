@@ -5,6 +5,7 @@ engine: local                                  # the default: one process, out o
 engine: {type: dask, address: tcp://scheduler:8786}              # an existing Dask cluster
 engine: {type: dask, local_cluster: {n_workers: 2, memory_limit: 4GiB}}  # a cluster started here
 engine: {type: local, partition_size: 16MiB}   # smaller pieces: less memory, more overhead
+engine: {type: local, threads: 1}              # one partition at a time (default: 2 at once)
 ```
 
 The engine never changes what a build produces: every random choice is keyed by row ids and
@@ -82,6 +83,8 @@ class EngineConfig:
     address: str | None = None
     local_cluster: LocalClusterConfig | None = None
     local_directory: str | None = None
+    #: Partitions the local engine works on at once, each in a thread of this process.
+    threads: int = 2
 
     @property
     def partition_bytes(self) -> int:
@@ -89,6 +92,8 @@ class EngineConfig:
 
     def check(self, ctx: CheckContext) -> Problems:
         yield from _check_size(self.partition_size, "partition_size", 64 * 2**10)
+        if self.threads < 1:
+            yield "threads", f"found {self.threads}, expected at least 1 thread."
         if self.type == "local":
             for key in ("address", "local_cluster"):
                 if getattr(self, key) is not None:

@@ -9,6 +9,7 @@ row groups are cut by rows and bytes of the data, so the bytes do not depend on 
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -154,9 +155,10 @@ def publish(table: pa.Table, columns: list[str], task, features: datasets.Featur
 
 class SplitWriter:
     """Writes one split's Hub shards (`data/<split>-NNNNN-of-NNNNN.parquet`) and `save_to_disk`
-    files (`<split>/data-NNNNN-of-NNNNN.arrow`) from a stream of tables, holding at most a row
-    group: rows go in batches of `BATCH_ROWS`, `ROW_GROUP_BYTES` of them a row group, and a new
-    file starts past `MAX_SHARD_BYTES`; files are named once their count is known."""
+    files (`<split>/data-NNNNN-of-NNNNN.arrow`) from a stream of tables, holding at most two row
+    groups (one being encoded): rows go in batches of `BATCH_ROWS`, `ROW_GROUP_BYTES` of them a
+    row group, and a new file starts past `MAX_SHARD_BYTES`; files are named once their count
+    is known."""
 
     def __init__(self, split: str, features: datasets.Features, hub: Path, saved: Path):
         self.split, self.features, self.hub, self.saved = split, features, hub, saved
@@ -167,6 +169,10 @@ class SplitWriter:
         self.group_bytes = 0
         self.parquet: Any = None
         self.parquet_bytes = 0
+        # Parquet encoding and compression run in a thread of their own (pyarrow releases the
+        # GIL), beside the Arrow writes and the reads of the next rows: a row group at a time.
+        self.encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"parquet-{split}")
+        self.parquet_writing: Future | None = None
         self.arrow: Any = None
         self.arrow_sink: Any = None
         self.arrow_bytes = 0
@@ -222,19 +228,29 @@ class SplitWriter:
         return next(n for n, f in self.features.items() if isinstance(f, datasets.ClassLabel))
 
     def flush_group(self) -> None:
+        """Hand the next row group to the parquet thread (after the one before is written)."""
         if not self.group:
             return
         if self.parquet is None or self.parquet_bytes >= MAX_SHARD_BYTES:
             self.next_parquet()
         table = pa.concat_tables(self.group)
-        self.parquet.write_table(table, row_group_size=table.num_rows)
+        self.wait_parquet()
+        self.parquet_writing = self.encoder.submit(self.parquet.write_table, table,
+                                                   row_group_size=table.num_rows)
         self.parquet_bytes += self.group_bytes
         self.group, self.group_bytes = [], 0
+
+    def wait_parquet(self) -> None:
+        """Wait until the row group being encoded is written (raising its error)."""
+        if self.parquet_writing is not None:
+            self.parquet_writing.result()
+            self.parquet_writing = None
 
     def next_parquet(self) -> None:
         from datasets.arrow_writer import get_parquet_column_options
 
         if self.parquet is not None:
+            self.wait_parquet()
             self.parquet.close()
         path = self.hub / "data" / f".{self.split}-{len(self.hub_files):05d}.parquet"
         self.hub_files.append(path)
@@ -266,6 +282,8 @@ class SplitWriter:
         self.flush_group()
         if self.parquet is None:  # an empty split still gets a shard (with the schema)
             self.next_parquet()
+        self.wait_parquet()
+        self.encoder.shutdown()
         self.parquet.close()
         if self.arrow is None:
             self.next_arrow()

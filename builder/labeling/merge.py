@@ -69,8 +69,11 @@ def _scores(confidence: pd.Series | float, index: pd.Index) -> np.ndarray:
     return np.full(len(index), float(confidence))
 
 
-def _counts(sources: pd.Series) -> dict[str, int]:
-    return {str(k): int(v) for k, v in sources.value_counts().sort_index().items()}
+def _counts(codes: np.ndarray, names: list[str]) -> dict[str, int]:
+    """Rows per name of `names` (`codes` index it), in name order, names without rows left out."""
+    counts = np.bincount(codes, minlength=len(names))
+    return {name: int(counts[i]) for i, name in sorted(enumerate(names), key=lambda p: p[1])
+            if counts[i]}
 
 
 def precedence_report(candidates: Mapping[str, Candidate],
@@ -84,21 +87,21 @@ def precedence_report(candidates: Mapping[str, Candidate],
     - `outranked_by`: {source: rows} of the stronger sources whose label a row kept instead.
     """
     index = merged.index
-    winner = merged["label_source"].astype(STRING)
-    offered = {name: candidates[name].labels.reindex(index).notna().to_numpy()
-               for name in PRECEDENCE if name in candidates}
+    names = [name for name in PRECEDENCE if name in candidates]
+    winner = pc.index_in(to_arrow(merged["label_source"].astype(STRING)),
+                         value_set=pa.array(names, pa.large_string()))
+    winner = pc.fill_null(winner, -1).to_numpy()
+    offered = np.stack([candidates[n].labels.reindex(index).notna().to_numpy() for n in names]
+                       + [np.ones(len(index), dtype=bool)])  # the last row: `unlabeled`
     report = {}
-    for name, has in offered.items():
-        applied = (winner == name).fillna(False).to_numpy()
+    for i, name in enumerate(names):
+        has, applied = offered[i], winner == i
         # What each row would have kept without this source: the next source down that has one.
-        fallback = pd.Series(pd.NA, index=index, dtype=STRING)
-        for weaker in PRECEDENCE[PRECEDENCE.index(name) + 1:]:
-            if weaker in offered:
-                fallback = fallback.mask(fallback.isna() & offered[weaker], weaker)
+        fallback = i + 1 + offered[i + 1:].argmax(axis=0)
         report[name] = {
             "offered": int(has.sum()),
             "applied": int(applied.sum()),
-            "replaced": _counts(fallback[applied].fillna("unlabeled")),
-            "outranked_by": _counts(winner[has & ~applied]),
+            "replaced": _counts(fallback[applied], [*names, "unlabeled"]),
+            "outranked_by": _counts(winner[has & ~applied], names),
         }
     return report

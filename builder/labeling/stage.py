@@ -686,7 +686,8 @@ def run_model(ctx: Context, parts: Partitions, merged: list[dict], scratch: Path
     targets = sample["__target"].to_numpy()
     models = fit_folds(sample.drop(columns=["__train", "__target"]), train, targets,
                        len(classes), config, task, ctx.step_seed("label", "pseudo"), excluded)
-    predicted = ctx.map(predict_part, parts.names, scratch, models, label="model predictions")
+    predicted = ctx.map(predict_part, parts.names, scratch, models, label="model predictions",
+                        threads=False)
     thresholds = None
     if labeling.label_errors is not None:
         sums = sum(p["threshold_sums"] for p in predicted)

@@ -50,13 +50,9 @@ class Dedup(Transform):
 
     def keep_mask(self, keys: np.ndarray) -> np.ndarray:
         """Which rows of the whole table (its keys in table order) are kept."""
-        import numpy as np
+        import pandas as pd
 
-        order = keys if self.config.keep == "first" else keys[::-1]
-        _, first = np.unique(order, return_index=True)
-        keep = np.zeros(len(keys), dtype=bool)
-        keep[first] = True
-        return keep if self.config.keep == "first" else keep[::-1]
+        return ~pd.Series(keys).duplicated(keep=self.config.keep).to_numpy()
 
     def apply(self, df):
         return df[self.keep_mask(self.keys(df))]

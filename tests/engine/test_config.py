@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from builder.engine import LocalEngine, running
+from builder.engine import LocalEngine, ordered_map, running
 from builder.engine.config import EngineConfig, LocalClusterConfig, parse_size
 from builder.errors import RecipeErrors
 from builder.recipe.compose import load
@@ -84,7 +84,9 @@ def test_the_engine_is_no_part_of_the_resolved_recipe_or_the_card_commands(load_
     ("engine: {type: dask, local_cluster: {n_workers: 0}}\n",
      ["engine.local_cluster.n_workers: found 0, expected at least 1 worker."]),
     ("engine: {type: spark}\n", ["engine", "spark"]),
-], ids=["neither", "no-protocol", "address-on-local", "size", "tiny", "workers", "type"])
+    ("engine: {threads: 0}\n", ["engine.threads: found 0, expected at least 1 thread."]),
+], ids=["neither", "no-protocol", "address-on-local", "size", "tiny", "workers", "type",
+        "threads"])
 def test_a_broken_engine_is_named_precisely(load_r, extra, fragments) -> None:
     with pytest.raises(RecipeErrors, match=expect(*fragments)):
         load_r(extra)
@@ -101,3 +103,39 @@ def test_the_local_engine_maps_in_order_in_this_process() -> None:
         assert isinstance(engine, LocalEngine)
         assert engine.map(divmod, [7, 8, 9], 4) == [(1, 3), (2, 0), (2, 1)]
         assert engine.map(divmod, [], 4) == []
+
+
+def test_local_threads_keep_the_order_and_take_items_only_as_threads_free_up() -> None:
+    import threading
+    import time
+
+    taken, running_now, most = [], [0], [0]
+    lock = threading.Lock()
+
+    def items():
+        for i in range(12):
+            with lock:
+                taken.append((i, running_now[0]))
+            yield i
+
+    def work(i: int) -> int:
+        with lock:
+            running_now[0] += 1
+            most[0] = max(most[0], running_now[0])
+        time.sleep(0.01 * (i % 3))  # later items may finish first
+        with lock:
+            running_now[0] -= 1
+        return i * i
+
+    assert list(ordered_map(work, items(), 3)) == [i * i for i in range(12)]
+    assert most[0] <= 3  # never more than `workers` items at once
+    assert all(busy <= 3 for _, busy in taken)
+    with running(EngineConfig(threads=3)) as engine:
+        assert engine.map(divmod, list(range(20)), 3) == [divmod(i, 3) for i in range(20)]
+
+
+def test_one_thread_runs_in_the_calling_thread() -> None:
+    import threading
+
+    names = list(ordered_map(lambda _: threading.current_thread().name, range(3), 1))
+    assert names == [threading.current_thread().name] * 3

@@ -84,3 +84,33 @@ def test_real_rotten_tomatoes_file(project) -> None:
     assert len(table["text"]) == 5022
     assert {c: table["category"].count(c) for c in ("fresh", "rotten", "plot")} == {
         "fresh": 2455, "rotten": 2411, "plot": 156}
+
+
+def stream(path: str, root: Path, partition_bytes: int, **options) -> list:
+    config = CsvConfig(type="csv", path=path, **options)
+    source = CsvSource("shop", config, root)
+    return [table for piece in source.pieces(partition_bytes)
+            for table in source.read_piece(piece, partition_bytes)]
+
+
+def test_a_file_streams_in_tables_of_about_the_partition_size(project) -> None:
+    rows = "".join(f"review number {i} was fine,{i % 5}\n" for i in range(20_000))
+    project.write("shop.csv", "text,stars\n" + rows)
+    tables = stream("shop.csv", project.root, 2**16)
+    assert len(tables) > 4 and sum(t.num_rows for t in tables) == 20_000
+    assert all(t.nbytes >= 2**16 for t in tables[:-1])
+    assert tables[0].column("text")[0].as_py() == "review number 0 was fine"
+    assert tables[-1].column("stars").to_pylist()[-1] == 19_999 % 5
+    header_only = stream(str(project.write("empty.csv", "text,stars\n")), project.root, 2**16)
+    assert [t.num_rows for t in header_only] == [0]
+    assert header_only[0].column_names == ["text", "stars"]
+
+
+def test_a_value_past_the_first_block_that_does_not_fit_its_column_type(project) -> None:
+    rows = "".join(f"fine,{i}\n" for i in range(30_000))
+    project.write("shop.csv", "text,stars\n" + rows + "odd,4.5\n")
+    with pytest.raises(DataError, match=re.escape("source 'shop' (csv): cannot read ")
+                       + r"\S*shop\.csv: .*conversion error.* Column types are inferred from "
+                       r"the file's first 65,536 bytes .*expected the values further on to fit "
+                       r"them\."):
+        stream("shop.csv", project.root, 2**16)

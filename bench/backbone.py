@@ -180,7 +180,7 @@ def mib(n: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=2, help="runs per side; the best time counts")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per side; the best time counts")
     parser.add_argument("--side", choices=["builder", "hand"], help=argparse.SUPPRESS)
     parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -203,8 +203,14 @@ def value_hashes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
                                       categorize=False)
         indices = pc.fill_null(encoded.indices, 0).to_numpy()
         return distinct[indices] if len(distinct) else np.zeros(len(text), np.uint64), present
-    objects = text.to_numpy(zero_copy_only=False)
-    return pd.util.hash_array(objects, categorize=False), present
+    # In slices: a slice's Python strings (about 100 bytes each) are freed before the next.
+    hashes = [pd.util.hash_array(text.slice(start, HASH_SLICE).to_numpy(zero_copy_only=False),
+                                 categorize=False) for start in range(0, len(text), HASH_SLICE)]
+    return (np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)), present
+
+
+#: Text values hashed at a time (as Python strings, which `pandas.util.hash_array` needs).
+HASH_SLICE = 65536
 
 
 def _repetitive(text: pa.ChunkedArray, probe: int = 1000) -> bool:

@@ -24,9 +24,8 @@ from builder import artifacts
 from builder.artifacts import sha256_file
 from builder.augment import ARTIFACT as INPUT
 from builder.export.card import render_card
-from builder.export.dataset import (arrow_value_type, canonical_layout, features_for,
-                                    output_columns, to_arrow_table, write_dataset_dict_json,
-                                    write_split_state)
+from builder.export.dataset import (arrow_value_type, features_for, output_columns,
+                                    to_arrow_table, write_dataset_dict_json, write_split_state)
 from builder.export.dvc_files import write_dvc_files
 from builder.export.hub import MAX_SHARD_BYTES, shard_name
 from builder.partitions import (Partitions, is_grouped, part_dtypes, read_head, read_row_groups,
@@ -191,23 +190,39 @@ class SplitWriter:
         size = sum(t.num_rows for t in self.pending)
         if size < BATCH_ROWS:
             return
-        combined = pa.concat_tables(self.pending)
+        combined = pa.concat_tables(self.pending).combine_chunks()
         whole = size - size % BATCH_ROWS
-        for start in range(0, whole, BATCH_ROWS):
-            self.batch(combined.slice(start, BATCH_ROWS))
+        self.write(combined.slice(0, whole))
         self.pending = [combined.slice(whole)] if whole < size else []
 
-    def batch(self, table: pa.Table) -> None:
-        table = canonical_layout(table.combine_chunks())
-        self.rows += table.num_rows
-        if self.arrow is None or self.arrow_bytes >= MAX_ARROW_BYTES:
-            self.next_arrow()
-        self.arrow.write_table(table, BATCH_ROWS)
-        self.arrow_bytes += table.nbytes
-        self.group.append(table)
-        self.group_bytes += table.nbytes
-        if self.group_bytes >= ROW_GROUP_BYTES:
-            self.flush_group()
+    def write(self, block: pa.Table) -> None:
+        """Write a block of rows (one chunk per column) as batches of `BATCH_ROWS` (the last one
+        may be shorter): into the Arrow file, starting a new one past `MAX_ARROW_BYTES`, and
+        into row groups, handed to the parquet thread past `ROW_GROUP_BYTES`. Only the cuts
+        cost a call into pyarrow, not every batch."""
+        sizes = batch_bytes(block, BATCH_ROWS).tolist()
+        self.rows += block.num_rows
+        written = 0  # the first batch not yet in the Arrow file
+        for index, size in enumerate(sizes):
+            if self.arrow is None or self.arrow_bytes >= MAX_ARROW_BYTES:
+                self.write_arrow(block, written, index)
+                self.next_arrow()
+                written = index
+            self.arrow_bytes += size
+            self.group.append(block.slice(index * BATCH_ROWS, BATCH_ROWS))
+            self.group_bytes += size
+            if self.group_bytes >= ROW_GROUP_BYTES:
+                self.flush_group()
+        self.write_arrow(block, written, len(sizes))
+
+    def write_arrow(self, block: pa.Table, first: int, stop: int) -> None:
+        """Batches `first` to `stop` of a block into the Arrow file, each copied into buffers of
+        its own: the IPC writer pads a sliced buffer with up to 63 bytes of whatever follows it
+        in memory, which would make the file depend on how rows were chunked before."""
+        positions = pa.array(np.arange(BATCH_ROWS))
+        for index in range(first, stop):
+            batch = block.slice(index * BATCH_ROWS, BATCH_ROWS)
+            self.arrow.write_table(batch.take(positions[:batch.num_rows]))
 
     def count(self, table: pa.Table) -> None:
         """Add a table's rows to the split's classes, origins and label sources."""
@@ -275,10 +290,10 @@ class SplitWriter:
     def close(self) -> dict[str, Any]:
         """Write what is left, name the files, return their checksums and the counts."""
         if self.pending:
-            combined = pa.concat_tables(self.pending)
+            combined = pa.concat_tables(self.pending).combine_chunks()
             self.pending = []
             if combined.num_rows:
-                self.batch(combined)
+                self.write(combined)
         self.flush_group()
         if self.parquet is None:  # an empty split still gets a shard (with the schema)
             self.next_parquet()
@@ -304,6 +319,37 @@ class SplitWriter:
         return {"rows": self.rows, "checksums": checksums, "arrow_files": names,
                 "classes": classes, "origins": self.counts["_origin"],
                 "label_sources": self.counts["label_source"]}
+
+
+def batch_bytes(block: pa.Table, rows: int) -> np.ndarray:
+    """The bytes of each batch of `rows` rows of a block (one chunk per column; the last batch
+    may be shorter), as `Table.nbytes` counts them once every batch is laid out on its own
+    (a validity bitmap only where the batch has nulls): they decide where row groups and files
+    are cut, so they must not depend on how the rows were chunked before."""
+    starts = np.arange(0, block.num_rows, rows)
+    lengths = np.diff(np.append(starts, block.num_rows))
+    sizes = np.zeros(len(starts), dtype=np.int64)
+    for column in block.columns:
+        array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+        kind = array.type
+        if pa.types.is_boolean(kind):
+            sizes += (lengths + 7) // 8
+        elif pa.types.is_string(kind) or pa.types.is_binary(kind) or \
+                pa.types.is_large_string(kind) or pa.types.is_large_binary(kind):
+            width = 8 if pa.types.is_large_string(kind) or pa.types.is_large_binary(kind) else 4
+            offsets = np.frombuffer(array.buffers()[1], dtype=f"<i{width}")[
+                array.offset:array.offset + len(array) + 1]
+            sizes += np.diff(offsets[np.append(starts, len(array))]) + lengths * width
+        elif not pa.types.is_nested(kind) and not pa.types.is_dictionary(kind) and \
+                kind.bit_width % 8 == 0:
+            sizes += lengths * (kind.bit_width // 8)
+        else:  # nested or dictionary columns: measured batch by batch
+            sizes += [array.slice(start, n).nbytes for start, n in zip(starts, lengths)]
+            continue
+        if array.null_count:
+            valid = np.add.reduceat(array.is_valid().to_numpy(zero_copy_only=False), starts)
+            sizes += np.where(valid < lengths, (lengths + 7) // 8, 0)
+    return sizes
 
 
 def saved_schema(features: datasets.Features) -> pa.Schema:

@@ -205,10 +205,15 @@ def read_ahead(tables: Iterator[pa.Table]) -> Iterator[pa.Table]:
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1, thread_name_prefix="read-ahead") as reader:
-        upcoming = reader.submit(next, tables, None)
-        while (table := upcoming.result()) is not None:
+        try:
             upcoming = reader.submit(next, tables, None)
-            yield table
+            while (table := upcoming.result()) is not None:
+                upcoming = reader.submit(next, tables, None)
+                yield table
+        finally:  # a reader stopped early is closed in its thread (an SQLite connection, say)
+            close = getattr(tables, "close", None)
+            if close is not None:
+                reader.submit(close).result()
 
 
 def read_piece(item: tuple[int, str, Any], ctx: Context, plan: Plan,

@@ -13,7 +13,7 @@ Each side runs in its own subprocess, which imports pandas, pyarrow and datasets
 starts and reports its own wall time and peak RSS. Targets: time ratio <= 1.3, and the builder's
 peak memory above its post-import baseline <= 3x the parquet it publishes.
 
-    python bench/backbone.py [--rows N] [--repeat K]
+    python bench/backbone.py [--rows N] [--repeat K] [--override engine.threads=1 ...]
 """
 
 from __future__ import annotations
@@ -91,13 +91,13 @@ def recipe_text(csv: Path) -> str:
 
 # --- the two sides, each run in a fresh subprocess (`python bench/backbone.py --side NAME`) ---
 
-def side_builder(csv: Path, work: Path) -> dict:
+def side_builder(csv: Path, work: Path, overrides: list[str]) -> dict:
     from builder import stages
 
     shutil.copytree(REPO / "conf", work / "conf")
     (work / "recipes").mkdir()
     (work / "recipes" / "bench.yaml").write_text(recipe_text(csv))
-    ctx = stages.build("bench", work, progress=False)
+    ctx = stages.build("bench", work, overrides, progress=False)
     shards = sorted((ctx.artifact("hub") / "data").glob("*.parquet"))
     arrow = sorted(ctx.artifact("dataset").rglob("*.arrow"))
     return {"rows": json.loads(ctx.artifact("metrics.json").read_text())["export"]["rows_per_split"],
@@ -106,7 +106,7 @@ def side_builder(csv: Path, work: Path) -> dict:
             "stage_seconds": {k: round(v, 3) for k, v in ctx.timings.items()}}
 
 
-def side_hand(csv: Path, work: Path) -> dict:
+def side_hand(csv: Path, work: Path, overrides: list[str]) -> dict:
     import datasets
     import numpy as np
     import pandas as pd
@@ -127,7 +127,7 @@ def side_hand(csv: Path, work: Path) -> dict:
     return {"rows": rows, "parquet_bytes": size}
 
 
-def run_side(name: str, csv: Path) -> None:
+def run_side(name: str, csv: Path, overrides: list[str]) -> None:
     """Import the common libraries, then time one side; print its figures as JSON."""
     import resource
     import time
@@ -142,7 +142,7 @@ def run_side(name: str, csv: Path) -> None:
     try:
         cpu = _cpu_seconds()
         started = time.perf_counter()
-        figures = (side_builder if name == "builder" else side_hand)(csv, work)
+        figures = (side_builder if name == "builder" else side_hand)(csv, work, overrides)
         figures["seconds"] = time.perf_counter() - started
         figures["cpu_seconds"] = _cpu_seconds() - cpu
     finally:
@@ -164,13 +164,23 @@ def _rss_now() -> int:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def measure(name: str, csv: Path) -> dict:
+def measure(name: str, csv: Path, overrides: list[str]) -> dict:
     env = dict(os.environ, PYTHONPATH=str(REPO), HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
-    done = subprocess.run([sys.executable, __file__, "--side", name, "--csv", str(csv)],
+    done = subprocess.run([sys.executable, __file__, "--side", name, "--csv", str(csv),
+                           *(f"--override={o}" for o in overrides)],
                           env=env, capture_output=True, text=True, cwd=REPO)
     if done.returncode != 0:
         raise SystemExit(f"{name} failed:\n{done.stdout}\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def input_csv(rows: int) -> Path:
+    """The generated CSV of `rows` rows (made once, kept under bench/results/)."""
+    csv = RESULTS / f"backbone-{rows}.csv"
+    if not csv.is_file():
+        print(f"generating {csv} ...", flush=True)
+        generate_csv(csv, rows)
+    return csv
 
 
 def mib(n: float) -> str:
@@ -181,26 +191,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5, help="runs per side; the best time counts")
+    parser.add_argument("--small-rows", type=int, default=10_000,
+                        help="rows of a second, small input that shows each side's fixed costs")
+    parser.add_argument("--override", action="append", default=[],
+                        help="a Hydra override for the builder's recipe, e.g. engine.threads=1")
     parser.add_argument("--side", choices=["builder", "hand"], help=argparse.SUPPRESS)
     parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     if args.side:
-        run_side(args.side, args.csv.resolve())
+        run_side(args.side, args.csv.resolve(), args.override)
         return
     # Both sides import compiled modules: site-packages were compiled when installed, and the
     # builder's own modules would otherwise be compiled inside its timed run wherever
     # PYTHONDONTWRITEBYTECODE is set (0.2-0.4 s here).
     compileall.compile_dir(REPO / "builder", quiet=1)
-    csv = RESULTS / f"backbone-{args.rows}.csv"
-    if not csv.is_file():
-        print(f"generating {csv} ...", flush=True)
-        generate_csv(csv, args.rows)
+    csv, small = (input_csv(rows) for rows in (args.rows, args.small_rows))
     print(f"input: {args.rows:,} rows, {mib(csv.stat().st_size)} of CSV")
     runs: dict[str, list[dict]] = {"builder": [], "hand": []}
     for _ in range(args.repeat):
         for name in runs:  # alternate, so that both sides see the same machine load
-            runs[name].append(measure(name, csv))
+            runs[name].append(measure(name, csv, args.override))
     best = {name: min(r, key=lambda f: f["seconds"]) for name, r in runs.items()}
     for name, figures in best.items():
         print(f"{name:8s} {figures['seconds']:6.2f} s, CPU {figures['cpu_seconds']:.2f} s (runs: "
@@ -219,6 +230,10 @@ def main() -> None:
           f"{'ok' if memory <= 3 else 'MISSED'}; peak RSS / parquet: "
           f"{b['peak_rss'] / b['parquet_bytes']:.2f}x")
     h = best["hand"]
+    fixed = {name: measure(name, small, args.override) for name in runs}
+    print(f"fixed costs ({args.small_rows:,} rows): " + "; ".join(
+        f"{name} {f['seconds']:.2f} s, {mib(f['peak_rss'] - f['baseline_rss'])} above imports"
+        for name, f in fixed.items()))
     print(f"working memory: builder {(b['peak_rss'] - b['baseline_rss']) / b['arrow_bytes']:.2f}x "
           f"the published data uncompressed ({mib(b['arrow_bytes'])} of arrow); builder/hand "
           f"{(b['peak_rss'] - b['baseline_rss']) / (h['peak_rss'] - h['baseline_rss']):.2f}")

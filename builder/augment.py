@@ -154,7 +154,8 @@ def write_real(item: tuple[str, Any, Any], ctx: Context, source: Path, out: Path
 
 def pass_real(name: str, ctx: Context, source: Path, out: Path) -> dict[str, Any]:
     """A part as it is, with `_origin: real`, in Arrow (no balancing, no synthetic rows): the
-    same bytes as the pandas path (`write_real`), in a tenth of the time."""
+    table the pandas path (`write_real`) writes, pandas metadata included, in a tenth of the
+    time."""
     table = read_table(source / name)
     origin = pa.array(["real"], pa.large_string()).take(
         pa.array(np.zeros(table.num_rows, dtype=np.int32)))

@@ -99,7 +99,7 @@ def split_part(name: str, ctx: Context, source: Path, out: Path) -> dict[str, An
     codes = np.asarray(split.codes)
     order = np.argsort(codes, kind="stable")
     codes, df = codes[order], df.iloc[order].reset_index(drop=True)
-    column = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int8()), pa.array(splits))
+    column = pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(splits))
     table = append_column(table.take(order), SPLIT_COLUMN, column,
                           pd.CategoricalDtype(splits))
     write_part(table, out / name, groups=SPLIT_COLUMN)

@@ -6,9 +6,10 @@ killed stage leaves the previous artifact whole. Folders are swapped with one at
 process id (`.<name>.<pid>.<random>.tmp`); the next write of the same target removes what a
 killed writer left behind.
 
-Inside `write_behind()` (what `builder build` uses), parquet and JSON artifacts are written by
-background threads and renamed into place in the order they were written; reading an artifact
-written in the block returns the data from memory instead of reading the file back.
+Inside `write_behind()` (what `builder build` uses), JSON artifacts are written by background
+threads and renamed into place in the order they were written; reading an artifact written in
+the block returns the data from memory instead of reading the file back. (Partitioned artifacts
+are written by `builder.partitions`.)
 """
 
 from __future__ import annotations
@@ -27,15 +28,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-#: Stage artifacts are local scratch read back whole: uncompressed and without column statistics
-#: they are written ~2x faster than with zstd, for ~3.5x the bytes (the published shards are
-#: written by `datasets`, compressed).
-ARTIFACT_COMPRESSION = "none"
-#: Background writers in `write_behind()`: parquet encoding is single-threaded per file.
+#: Background writers in `write_behind()`.
 WRITER_THREADS = 2
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -161,42 +154,6 @@ def _exchange(a: Path, b: Path) -> bool:
         return False
     result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
     return result == 0
-
-
-def write_parquet(df: pd.DataFrame, target: Path) -> None:
-    """Write a frame as one parquet file, atomically, with stable bytes for the same data.
-
-    Inside `write_behind()` the file is written in the background; the frame is captured now
-    and must not be modified in place afterwards."""
-    table = pa.Table.from_pandas(df, preserve_index=False)
-    session = _session
-    if session is None:
-        _write_table(table, target)
-    else:
-        session.write(target, table, lambda tmp: _encode_table(table, tmp))
-
-
-def _write_table(table: pa.Table, target: Path) -> None:
-    with atomic_file(target) as tmp:
-        _encode_table(table, tmp)
-
-
-def _encode_table(table: pa.Table, path: Path) -> None:
-    pq.write_table(table, path, compression=ARTIFACT_COMPRESSION, write_statistics=False)
-
-
-def read_parquet(path: Path, stage: str | None = None) -> pd.DataFrame:
-    """Read a stage artifact; a missing one names the stage that makes it."""
-    from builder.columns import table_to_pandas
-    from builder.errors import StageError
-
-    pending = _session.pending(path) if _session is not None else None
-    if pending is not None:
-        return table_to_pandas(pending)
-    if not path.is_file():
-        hint = f" Run the {stage} stage first." if stage else ""
-        raise StageError(f"{path}: not found.{hint}")
-    return table_to_pandas(pq.read_table(path))
 
 
 def write_json(data: Any, target: Path) -> None:

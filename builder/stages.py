@@ -54,9 +54,7 @@ class Context:
 
             self.engine = LocalEngine(self.recipe.engine_config)
         self.engine.track = self.track
-        if self.engine.name == "local":
-            return self.engine.map(fn, list(items), self, *args, label=label, threads=threads)
-        return self.engine.map(fn, list(items), self, *args, label=label)
+        return self.engine.map(fn, list(items), self, *args, label=label, threads=threads)
 
     @property
     def local_threads(self) -> int:

@@ -8,11 +8,9 @@ import sys
 import threading
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from builder import artifacts
-from builder.columns import STRING
 
 
 def dead_pid() -> int:
@@ -48,18 +46,14 @@ def test_a_failed_block_leaves_the_previous_file_and_no_temporary(tmp_path: Path
 
 
 def test_write_behind_serves_pending_artifacts_from_memory(tmp_path: Path) -> None:
-    frame = pd.DataFrame({"_id": pd.Series(["a/1", "a/2"], dtype=STRING), "x": [1.5, None]})
     release = threading.Event()
     with artifacts.write_behind() as session:
         session.write(tmp_path / "blocker", None, lambda tmp: release.wait())  # holds the queue
-        artifacts.write_parquet(frame, tmp_path / "f.parquet")
         artifacts.write_json({"rows": 2}, tmp_path / "m.json")
-        assert not (tmp_path / "f.parquet").exists()
-        pd.testing.assert_frame_equal(artifacts.read_parquet(tmp_path / "f.parquet"), frame)
+        assert not (tmp_path / "m.json").exists()
         assert artifacts.read_json(tmp_path / "m.json") == {"rows": 2}
         release.set()
-    assert session.pending(tmp_path / "f.parquet") is None
-    pd.testing.assert_frame_equal(artifacts.read_parquet(tmp_path / "f.parquet"), frame)
+    assert session.pending(tmp_path / "m.json") is None
     assert artifacts.read_json(tmp_path / "m.json") == {"rows": 2}
 
 

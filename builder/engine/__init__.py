@@ -6,8 +6,8 @@ temporary folder and returns a small summary), and table-wise work runs in the d
 those summaries reduce the table to (counts, hashes, vote patterns, a bounded sample). An engine
 only decides where the functions run:
 
-- `LocalEngine`: in this process, one partition after another, so a stage never holds more than
-  a partition or two (out of core);
+- `LocalEngine`: in this process, `engine.threads` partitions at a time, so a stage never holds
+  more than a few partitions (out of core);
 - `builder.engine.dask.DaskEngine`: as tasks on a `dask.distributed` cluster, an existing one
   (`engine.address`) or one started for the build (`engine.local_cluster`).
 
@@ -50,7 +50,9 @@ class Engine:
         """About how much input data one partition holds."""
         return self.config.partition_bytes
 
-    def map(self, fn: Callable[..., R], items: Sequence[T], *args: Any, label: str = "") -> list[R]:
+    def map(self, fn: Callable[..., R], items: Sequence[T], *args: Any, label: str = "",
+            threads: bool = True) -> list[R]:
+        """`threads=False`: `fn` must not run beside itself in one process (global seeds)."""
         raise NotImplementedError
 
     def close(self) -> None:

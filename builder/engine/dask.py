@@ -57,7 +57,9 @@ class DaskEngine(Engine):
                 f"({reason}). Expected {config.local_cluster.n_workers} worker processes with "
                 f"{config.local_cluster.memory_limit} each to fit on this machine.") from error
 
-    def map(self, fn, items, *args, label=""):
+    def map(self, fn, items, *args, label="", threads=True):
+        # `threads=False` holds on workers with one thread each (`threads_per_worker: 1`, the
+        # default); workers with more may run two such tasks in one process.
         from distributed import as_completed
 
         items = list(items)

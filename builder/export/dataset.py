@@ -1,8 +1,6 @@
-"""Turn the final table into a typed Hugging Face `DatasetDict`, one contiguous table per split.
-
-Rows are grouped by split in pandas first: a `Dataset` built from a contiguous table writes ~100x
-faster than one carrying an index mapping (see FACTS.md).
-"""
+"""What the published `DatasetDict` holds: its columns, their Arrow types and `datasets`
+features, and the JSON files of a `save_to_disk` folder (the export stage writes the Arrow files
+itself, `builder.export.stage.SplitWriter`)."""
 
 from __future__ import annotations
 
@@ -10,7 +8,6 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -82,29 +79,6 @@ def class_codes(labels: pd.Series, classes: list[str]) -> pa.Array:
     return pc.fill_null(codes, -1).cast(pa.int64()).combine_chunks()
 
 
-def canonical_layout(table: pa.Table) -> pa.Table:
-    """`table` with one chunk per column, and a validity bitmap only where a column has nulls.
-
-    A column's memory layout depends on how it was made, not only on its values: a table from
-    pandas keeps bitmaps that a parquet read drops, concatenations leave several chunks. In
-    `builder build` the export reads the previous stage's table from memory or from disk,
-    whichever the background writer leaves it (`artifacts.write_behind`), so without this the
-    layout-dependent `Table.nbytes` (the card's `num_bytes`, shard counts, writers' batch
-    sizes) and the Arrow files' record batches would vary between builds of the same rows.
-    Only columns that need it are copied (`pa.concat_arrays` drops bitmaps without nulls).
-    """
-    columns = []
-    for column in table.columns:
-        chunks = column.chunks
-        settled = (len(chunks) == 1 and not pa.types.is_nested(column.type)
-                   and (column.null_count > 0 or chunks[0].buffers()[0] is None))
-        if not settled:
-            column = pa.chunked_array(
-                [pa.concat_arrays(chunks) if chunks else pa.array([], column.type)], column.type)
-        columns.append(column)
-    return pa.Table.from_arrays(columns, schema=table.schema)
-
-
 def features_for(table: pa.Table, task: TaskConfig) -> datasets.Features:
     """`datasets.Features`: `ClassLabel` for the label, `Value` from the Arrow type otherwise."""
     import datasets
@@ -112,87 +86,6 @@ def features_for(table: pa.Table, task: TaskConfig) -> datasets.Features:
     features = datasets.Features.from_arrow_schema(table.schema)
     features[task.label] = datasets.ClassLabel(names=list(task.classes))
     return features
-
-
-def split_tables(df: pd.DataFrame, task: TaskConfig,
-                 splits: list[str]) -> tuple[datasets.Features, dict[str, pa.Table]]:
-    """The features and one contiguous Arrow table per split, from a split-ordered frame."""
-    columns = output_columns(df, task)
-    table = to_arrow_table(df, columns, task)
-    features = features_for(table, task)
-    table = canonical_layout(table.cast(features.arrow_schema))
-    split_codes = pd.Categorical(df[SPLIT_COLUMN], categories=splits).codes
-    if np.any(np.diff(split_codes) < 0):
-        raise ValueError("rows must be grouped by split before building datasets")
-    bounds = np.searchsorted(split_codes, np.arange(len(splits) + 1), side="left")
-    return features, {name: table.slice(bounds[i], bounds[i + 1] - bounds[i])
-                      for i, name in enumerate(splits)}
-
-
-def as_dataset_dict(features: datasets.Features, tables: dict[str, pa.Table],
-                    fingerprints: dict[str, str]) -> datasets.DatasetDict:
-    """In-memory `Dataset`s over the split tables (no copy), with the given fingerprints."""
-    import datasets
-
-    return datasets.DatasetDict({
-        name: datasets.Dataset(datasets.table.InMemoryTable(table),
-                               info=datasets.DatasetInfo(features=features),
-                               split=datasets.NamedSplit(name), fingerprint=fingerprints[name])
-        for name, table in tables.items()})
-
-
-def build_dataset_dict(df: pd.DataFrame, task: TaskConfig, splits: list[str]) -> datasets.DatasetDict:
-    """One `Dataset` per split, each from a contiguous slice of a split-ordered table."""
-    features, tables = split_tables(df, task, splits)
-    return as_dataset_dict(features, tables, {n: _fingerprint(t) for n, t in tables.items()})
-
-
-def _fingerprint(table: pa.Table) -> str:
-    """A content-derived fingerprint, so `state.json` is the same for the same rows."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for batch in table.to_batches():
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, batch.schema) as writer:
-            writer.write_batch(batch)
-        digest.update(sink.getvalue())
-    return digest.hexdigest()[:16]
-
-
-# `DatasetDict.save_to_disk` writes 1,000-row batches through per-batch Python code (2 s for a
-# million rows); the functions below write the same files, byte for byte, in one call per shard
-# (tests/export/test_save_to_disk.py compares them with `save_to_disk`).
-
-def write_arrow_shards(table: pa.Table, features: datasets.Features, folder: Path) -> list[str]:
-    """The `data-NNNNN-of-NNNNN.arrow` files of one split, as `Dataset.save_to_disk` cuts them
-    (one empty file for an empty split)."""
-    from datasets import config
-    from datasets.arrow_writer import ArrowWriter, get_writer_batch_size_from_data_size
-    from datasets.utils.py_utils import convert_file_size_to_int
-
-    folder.mkdir(parents=True, exist_ok=True)
-    rows, nbytes = table.num_rows, table.nbytes
-    # At least one file: `save_to_disk` writes none for an empty split, which
-    # `load_from_disk` then cannot read.
-    count = max(1, min(rows, int(nbytes / convert_file_size_to_int(config.MAX_SHARD_SIZE)) + 1))
-    batch_size = config.DEFAULT_MAX_BATCH_SIZE
-    if nbytes > 0:
-        batch_size = min(batch_size, get_writer_batch_size_from_data_size(rows, nbytes))
-    names = []
-    for index in range(count):  # contiguous shards, as `Dataset.shard(contiguous=True)`
-        div, mod = divmod(rows, count)
-        start = div * index + min(index, mod)
-        length = div + (1 if index < mod else 0)
-        name = f"data-{index:05d}-of-{count:05d}.arrow"
-        writer = ArrowWriter(features=features, path=str(folder / name), embed_local_files=True)
-        try:
-            writer.write_table(table.slice(start, length), batch_size)
-            writer.finalize()
-        finally:
-            writer.close()
-        names.append(name)
-    return names
 
 
 def write_split_state(dataset: datasets.Dataset, folder: Path, files: list[str]) -> None:

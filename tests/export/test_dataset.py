@@ -10,7 +10,6 @@ import datasets
 import pandas as pd
 
 from builder.partitions import read_artifact
-from builder import artifacts
 from tests.conftest import cli_env
 
 
@@ -89,27 +88,3 @@ def test_real_credit_data_keeps_its_types_and_missing_values(credit) -> None:
     incomes = [v for d in saved.values() for v in d["Income"]]
     missing = int(augmented["Income"].isna().sum())
     assert sum(v is None for v in incomes) == missing > 0  # missing values stay missing
-
-
-def test_canonical_layout_does_not_depend_on_how_the_table_was_made(tmp_path) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from builder.export.dataset import canonical_layout
-
-    # From pandas: the string column has a validity bitmap but no null, in two chunks.
-    made = pa.table({
-        "s": pa.chunked_array([pa.array(["a", "b", None]).slice(0, 2), pa.array(["c"])]),
-        "x": pa.chunked_array([pa.array([1.5, None, 2.5])]),
-    })
-    pq.write_table(made, tmp_path / "t.parquet")
-    read = pq.read_table(tmp_path / "t.parquet")  # no bitmap where no null, one chunk
-    assert made.nbytes != read.nbytes
-    first, second = canonical_layout(made), canonical_layout(read)
-    assert first.equals(second) and first.nbytes == second.nbytes == 40
-    for table in (first, second):
-        assert [c.num_chunks for c in table.columns] == [1, 1]
-        assert table["s"].chunk(0).buffers()[0] is None  # no nulls, no bitmap
-        assert table["x"].chunk(0).buffers()[0] is not None  # one null: the bitmap stays
-    empty = canonical_layout(pa.table({"s": pa.chunked_array([], pa.string())}))
-    assert empty["s"].num_chunks == 1 and empty.num_rows == 0

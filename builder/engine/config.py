@@ -83,7 +83,8 @@ class EngineConfig:
     address: str | None = None
     local_cluster: LocalClusterConfig | None = None
     local_directory: str | None = None
-    #: Partitions the local engine works on at once, each in a thread of this process.
+    #: Partitions the local engine works on at once, each in a thread of this process; on
+    #: every engine, a large CSV file is cut into a multiple of this many equal partitions.
     threads: int = 2
 
     @property

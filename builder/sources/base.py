@@ -46,6 +46,10 @@ class Source:
         """The tables of one piece, each about `partition_bytes` of input (one by default)."""
         yield self.read()
 
+    def piece_bytes(self, piece: Any) -> int | None:
+        """The input bytes of a piece when known before reading it (None: unknown)."""
+        return None
+
     def dedup_keys(self, df: pd.DataFrame) -> Any:
         """Per-row keys that `drop_duplicates_of_others` compares across sources (None: no
         such step; e.g. a feedback log's `dedup_on`)."""
@@ -189,6 +193,19 @@ def concat_tables(tables: list[pa.Table], error) -> pa.Table:
 
 #: File name endings of compressed files, which cannot be cut into byte ranges.
 COMPRESSED = (".gz", ".bz2", ".zst", ".xz", ".lz4", ".zip")
+
+
+def balanced_part_bytes(total: int | None, partition_bytes: int, workers: int) -> int:
+    """How much of a piece of `total` input bytes each of its tables should hold: about
+    `partition_bytes`, in as many equal tables as that takes, rounded up to a multiple of
+    `workers` so that the threads working on them finish together (93 MiB in 32 MiB tables
+    is three tables and a scrap, two rounds of 32 MiB on two threads; in four tables of
+    23 MiB it is two rounds of 23 MiB). A piece that fits in one table stays one table."""
+    if not total or total <= partition_bytes or workers <= 1:
+        return partition_bytes
+    tables = -(-total // partition_bytes)
+    tables = -(-tables // workers) * workers
+    return -(-total // tables)
 
 
 def line_ranges(path: Path, partition_bytes: int) -> list[tuple[str, int, int | None]]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.recipe.registry import SOURCES
-from builder.sources.base import FileSource, FileSourceConfig
+from builder.sources.base import COMPRESSED, FileSource, FileSourceConfig
 
 #: CSV is parsed in blocks of this many bytes, several at once; larger blocks parse slower
 #: (1,000,000 rows, 93 MiB: 0.38 s in 1 MiB blocks, 0.64 s in 32 MiB blocks).
@@ -47,16 +47,23 @@ class CsvSource(FileSource):
 
         return pcsv.read_csv(path, **self._options())
 
+    def piece_bytes(self, piece):
+        """The size of a piece (a file), unless it is compressed."""
+        return None if piece.endswith(COMPRESSED) else Path(piece).stat().st_size
+
     def read_batches(self, piece, partition_bytes):
-        """A file streamed in tables of about `partition_bytes`, parsed in blocks of
-        `BLOCK_BYTES` (pyarrow parses blocks in parallel, not the inside of one; column types
-        come from the first block, as in `pyarrow.csv.read_csv` and pandas)."""
+        """A file streamed in tables of about `partition_bytes` of CSV, parsed in blocks of
+        `BLOCK_BYTES` (pyarrow parses blocks in parallel, not the inside of one, and makes a
+        batch of each; column types come from the first block, as in `pyarrow.csv.read_csv`
+        and pandas)."""
         import pyarrow as pa
         import pyarrow.csv as pcsv
 
         path = Path(piece)
-        reader = pcsv.open_csv(path, **self._options(min(partition_bytes, BLOCK_BYTES)))
-        batches, size, first = [], 0, True
+        block = min(partition_bytes, BLOCK_BYTES)
+        blocks_per_table = -(-partition_bytes // block)
+        reader = pcsv.open_csv(path, **self._options(block))
+        batches, first = [], True
         while True:
             try:
                 batch = reader.read_next_batch()
@@ -69,14 +76,13 @@ class CsvSource(FileSource):
                     raise
                 raise self.error(
                     f"cannot read {path}: {' '.join(str(error).split())} Column types are "
-                    f"inferred from the file's first {min(partition_bytes, BLOCK_BYTES):,} "
+                    f"inferred from the file's first {block:,} "
                     "bytes (as pyarrow's and pandas' CSV readers do); expected the values "
                     "further on to fit them. Write such a column's first values as the wider "
                     "type (1.0, not 1), or convert the file to parquet with explicit types."
                 ) from error
             first = False
             batches.append(batch)
-            size += batch.nbytes
-            if size >= partition_bytes:
+            if len(batches) == blocks_per_table:
                 yield pa.Table.from_batches(batches)
-                batches, size = [], 0
+                batches = []

@@ -36,7 +36,7 @@ from builder.partitions import Partitions, part_name, read_part, write_part
 from builder.recipe.registry import SOURCES, TRANSFORMS
 from builder.recipe.schema import SourceConfig, TaskConfig
 from builder.sources.align import conform_frame, dtype_summary, unify
-from builder.sources.base import check_column_names
+from builder.sources.base import balanced_part_bytes, check_column_names
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -231,7 +231,10 @@ def read_piece(item: tuple[int, str, Any], ctx: Context, plan: Plan,
         return _finish(frame, part_name(index, batch), name, rows_read, steps, plan, 0, folder,
                        id_hashes=hashes)
 
-    tables = enumerate(read_ahead(source.read_piece(piece, ctx.partition_bytes)))
+    # Balanced for `engine.threads` on every engine, so that the parts never depend on it.
+    part_bytes = balanced_part_bytes(source.piece_bytes(piece), ctx.partition_bytes,
+                                     ctx.recipe.engine_config.threads)
+    tables = enumerate(read_ahead(source.read_piece(piece, part_bytes)))
     results = list(ordered_map(first_segment, tables, ctx.local_threads))
     if results:
         results[-1].report = dict(source.report)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from builder.errors import DataError
+from builder.sources.base import balanced_part_bytes
 from builder.sources.csv import CsvConfig, CsvSource
 from tests.conftest import REPO
 
@@ -98,7 +99,10 @@ def test_a_file_streams_in_tables_of_about_the_partition_size(project) -> None:
     project.write("shop.csv", "text,stars\n" + rows)
     tables = stream("shop.csv", project.root, 2**16)
     assert len(tables) > 4 and sum(t.num_rows for t in tables) == 20_000
-    assert all(t.nbytes >= 2**16 for t in tables[:-1])
+    # each table holds the rows of one 64 KiB block of the file (cut at a row's end)
+    csv_bytes = [sum(len(f"{text},{stars}\n") for text, stars in zip(
+        t.column("text").to_pylist(), t.column("stars").to_pylist())) for t in tables]
+    assert all(abs(n - 2**16) < 64 for n in csv_bytes[:-1])
     assert tables[0].column("text")[0].as_py() == "review number 0 was fine"
     assert tables[-1].column("stars").to_pylist()[-1] == 19_999 % 5
     header_only = stream(str(project.write("empty.csv", "text,stars\n")), project.root, 2**16)
@@ -114,3 +118,26 @@ def test_a_value_past_the_first_block_that_does_not_fit_its_column_type(project)
                        r"the file's first 65,536 bytes .*expected the values further on to fit "
                        r"them\."):
         stream("shop.csv", project.root, 2**16)
+
+
+def test_a_large_file_is_cut_into_a_multiple_of_the_threads_in_equal_tables(project) -> None:
+    rows = "".join(f"review number {i} was fine,{i % 5}\n" for i in range(40_000))
+    path = project.write("shop.csv", "text,stars\n" + rows)
+    size = path.stat().st_size  # about 1.2 MB: 2.5 partitions of 480 KiB
+    part = balanced_part_bytes(size, 480 * 2**10, workers=2)
+    assert part == -(-size // 4)
+    tables = stream("shop.csv", project.root, part)
+    assert len(tables) == 4 and sum(t.num_rows for t in tables) == 40_000
+    assert max(t.num_rows for t in tables) - min(t.num_rows for t in tables) < 2_000
+
+
+@pytest.mark.parametrize(("total", "partition", "workers", "expected"), [
+    (93, 32, 2, 24),      # 3 tables of 32 and a scrap -> 4 tables of 24 (rounded up)
+    (93, 32, 1, 32),      # one thread: nothing to balance
+    (20, 32, 2, 32),      # fits in one partition: one table
+    (None, 32, 2, 32),    # size unknown (compressed): as configured
+    (64, 32, 2, 32),      # already two equal tables
+    (65, 32, 4, 17),      # 3 tables -> 4 of 17
+])
+def test_balanced_part_bytes(total, partition, workers, expected) -> None:
+    assert balanced_part_bytes(total, partition, workers) == expected

@@ -74,15 +74,33 @@ def compute_inputs(ctx: Context) -> dict[str, Any]:
     return {"sources": sources, "labels": labels, "labeling": labeling}
 
 
-def write_resolved(ctx: Context) -> None:
-    """Write `recipe.yaml` (every key, defaults included) and `inputs.yaml`, when they change."""
+def write_resolved(ctx: Context, inputs_behind: bool = False) -> None:
+    """Write `recipe.yaml` (every key, defaults included) and `inputs.yaml`, when they change.
+
+    `inputs_behind`: hash the input files in a thread (`ctx.inputs_written`) while the caller
+    goes on to read them; `read_inputs` waits for it (`builder build`, where the ingest stage
+    follows at once: 0.1 s for a 93 MiB CSV)."""
     import yaml
 
     ctx.data_dir.mkdir(parents=True, exist_ok=True)
     resolved = yaml.safe_dump(ctx.composed.resolved(), sort_keys=False)
     _write_if_changed(ctx.artifact(RECIPE), resolved)
-    _write_if_changed(ctx.artifact(INPUTS), yaml.safe_dump(compute_inputs(ctx), sort_keys=True))
     _write_if_changed(ctx.artifact(ENGINE), yaml.safe_dump(ctx.composed.engine(), sort_keys=True))
+    if inputs_behind:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(1, thread_name_prefix="inputs")
+        ctx.inputs_written = pool.submit(write_inputs, ctx)
+        pool.shutdown(wait=False)  # the thread ends with its task
+        return
+    write_inputs(ctx)
+
+
+def write_inputs(ctx: Context) -> None:
+    """Write `inputs.yaml`: the fingerprints of the recipe's inputs (`compute_inputs`)."""
+    import yaml
+
+    _write_if_changed(ctx.artifact(INPUTS), yaml.safe_dump(compute_inputs(ctx), sort_keys=True))
 
 
 def _write_if_changed(target: Path, text: str) -> None:
@@ -96,6 +114,7 @@ def read_inputs(ctx: Context) -> dict[str, Any]:
     """The fingerprints written by the compose stage ({} before it ran)."""
     import yaml
 
+    ctx.wait_for_inputs()
     path = ctx.artifact(INPUTS)
     if not path.is_file():
         return {}

@@ -40,10 +40,19 @@ class Context:
     timings: dict[str, float] = field(default_factory=dict)
     display: ProgressDisplay | None = None
     engine: Any = None
+    #: `inputs.yaml` being written in a thread (`fingerprints.write_resolved`), or None.
+    inputs_written: Any = None
 
     def __getstate__(self) -> dict[str, Any]:
         # What a task on another process gets: no progress display, no engine.
-        return {**self.__dict__, "display": None, "engine": None, "timings": {}}
+        return {**self.__dict__, "display": None, "engine": None, "timings": {},
+                "inputs_written": None}
+
+    def wait_for_inputs(self) -> None:
+        """Wait until `inputs.yaml` is written, if it is being written (raising its error)."""
+        if self.inputs_written is not None:
+            written, self.inputs_written = self.inputs_written, None
+            written.result()
 
     def map(self, fn: Callable[..., Any], items: Iterable[Any], *args: Any,
             label: str = "", threads: bool = True) -> list[Any]:
@@ -116,13 +125,15 @@ def _stage_functions() -> dict[str, Callable[[Context], Any]]:
     }
 
 
-def compose_stage(ref: str, root: Path, overrides: Sequence[str] = ()) -> Context:
-    """Compose and validate a recipe, then write its resolved `recipe.yaml` and `inputs.yaml`."""
+def compose_stage(ref: str, root: Path, overrides: Sequence[str] = (),
+                  inputs_behind: bool = False) -> Context:
+    """Compose and validate a recipe, then write its resolved `recipe.yaml` and `inputs.yaml`
+    (`inputs_behind`: the latter in a thread, see `fingerprints.write_resolved`)."""
     from builder.fingerprints import write_resolved
 
     composed = load(ref, root, overrides)
     ctx = Context(root=root, composed=composed)
-    write_resolved(ctx)
+    write_resolved(ctx, inputs_behind)
     return ctx
 
 
@@ -208,12 +219,13 @@ def build(ref: str, root: Path, overrides: Sequence[str] = (), progress: bool = 
           console: Any = None) -> Context:
     """Run every stage in order, as `dvc repro` would, without DVC; `progress` shows bars on
     stderr (or on `console`) when it is a terminal. The engine is started once for all stages;
-    metrics files are written in the background (`artifacts.write_behind`)."""
+    metrics files are written in the background (`artifacts.write_behind`), and the input files
+    hashed for `inputs.yaml` while the ingest stage reads them."""
     from builder import artifacts
 
     with progress_display(progress, console) as display, artifacts.write_behind():
         started = time.perf_counter()
-        ctx = compose_stage(ref, root, overrides)
+        ctx = compose_stage(ref, root, overrides, inputs_behind=True)
         ctx.progress = progress
         ctx.display = display
         ctx.timings["compose"] = time.perf_counter() - started
@@ -223,6 +235,7 @@ def build(ref: str, root: Path, overrides: Sequence[str] = (), progress: bool = 
                     display.stage_done()
                     display.stage(name)
                 run_stage(name, ctx)
+        ctx.wait_for_inputs()
         if display is not None:
             display.stage_done()
     ctx.display = None

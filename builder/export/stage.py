@@ -246,9 +246,9 @@ class SplitWriter:
         """Hand the next row group to the parquet thread (after the one before is written)."""
         if not self.group:
             return
-        if self.parquet is None or self.parquet_bytes >= MAX_SHARD_BYTES:
-            self.next_parquet()
         table = pa.concat_tables(self.group)
+        if self.parquet is None or self.parquet_bytes >= MAX_SHARD_BYTES:
+            self.next_parquet(table)
         self.wait_parquet()
         self.parquet_writing = self.encoder.submit(self.parquet.write_table, table,
                                                    row_group_size=table.num_rows)
@@ -261,16 +261,16 @@ class SplitWriter:
             self.parquet_writing.result()
             self.parquet_writing = None
 
-    def next_parquet(self) -> None:
-        from datasets.arrow_writer import get_parquet_column_options
-
+    def next_parquet(self, first: pa.Table | None = None) -> None:
+        """Start the next shard, whose first row group is `first` (None: an empty shard), with
+        the column options `push_to_hub` uses (`shard_column_options`)."""
         if self.parquet is not None:
             self.wait_parquet()
             self.parquet.close()
         path = self.hub / "data" / f".{self.split}-{len(self.hub_files):05d}.parquet"
         self.hub_files.append(path)
-        self.parquet = pq.ParquetWriter(path, schema=self.schema,
-                                        **get_parquet_column_options(self.features, self.schema))
+        self.parquet = pq.ParquetWriter(
+            path, schema=self.schema, **shard_column_options(self.features, self.schema, first))
         self.parquet_bytes = 0
 
     def next_arrow(self) -> None:
@@ -319,6 +319,29 @@ class SplitWriter:
         return {"rows": self.rows, "checksums": checksums, "arrow_files": names,
                 "classes": classes, "origins": self.counts["_origin"],
                 "label_sources": self.counts["label_source"]}
+
+
+#: A column whose first this many values of a shard are mostly distinct is not dictionary-encoded.
+DICTIONARY_PROBE = 10_000
+
+
+def shard_column_options(features: datasets.Features, schema: pa.Schema,
+                         first: pa.Table | None) -> dict[str, Any]:
+    """`push_to_hub`'s parquet options (`get_parquet_column_options`: snappy, dictionaries),
+    without a dictionary for columns whose first `DICTIONARY_PROBE` values in the shard are
+    more than half distinct (ids, free text). Parquet would drop such a dictionary after its
+    first megabyte anyway; trying it costs time and bytes (1,000,000 rows: an id column took
+    0.05 s and 3.2 MB with it, 0.02 s and 2.4 MB without)."""
+    from datasets.arrow_writer import get_parquet_column_options
+
+    options = get_parquet_column_options(features, schema)
+    if first is None or not first.num_rows:
+        return options
+    head = first.slice(0, DICTIONARY_PROBE)
+    unique = {name for name in schema.names if not pa.types.is_nested(schema.field(name).type)
+              and pc.count_distinct(head.column(name)).as_py() * 2 > head.num_rows}
+    options["use_dictionary"] = [c for c in options["use_dictionary"] if c not in unique]
+    return options
 
 
 def batch_bytes(block: pa.Table, rows: int) -> np.ndarray:

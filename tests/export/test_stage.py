@@ -79,3 +79,27 @@ def test_split_files_do_not_depend_on_how_the_rows_arrive(tmp_path, monkeypatch)
     stream = pa.ipc.open_stream(arrow.read_bytes())
     assert stream.schema.metadata[b"huggingface"]  # the features, as datasets writes them
     assert stream.read_all().equals(table)
+
+
+def test_shards_use_dictionaries_only_for_columns_that_repeat(tmp_path) -> None:
+    import datasets
+
+    from builder.export import stage
+
+    features = datasets.Features.from_arrow_schema(SCHEMA)
+    features["label"] = datasets.ClassLabel(names=["a", "b"])
+    table = published(3_000).cast(features.arrow_schema)
+    options = stage.shard_column_options(features, features.arrow_schema, table)
+    assert options["use_dictionary"] == ["text", "flag", "label"]  # not _id, nor score
+    assert options["compression"] == dict.fromkeys(SCHEMA.names, "snappy")
+    empty = stage.shard_column_options(features, features.arrow_schema, None)
+    assert empty["use_dictionary"] == SCHEMA.names  # push_to_hub's choice
+    writer = stage.SplitWriter("train", features, tmp_path / "hub", tmp_path / "saved")
+    writer.add(table)
+    writer.close()
+    row_group = pq.ParquetFile(next((tmp_path / "hub").rglob("*.parquet"))).metadata.row_group(0)
+    encoded = {row_group.column(i).path_in_schema:
+               "RLE_DICTIONARY" in row_group.column(i).encodings
+               for i in range(row_group.num_columns)}
+    # (parquet never dictionary-encodes booleans)
+    assert encoded == {"_id": False, "text": True, "score": False, "flag": False, "label": True}

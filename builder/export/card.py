@@ -42,8 +42,10 @@ def size_category(rows: int) -> str:
 
 
 def card_metadata(composed: Composed, dataset_dict: datasets.DatasetDict,
-                  shard_bytes: dict[str, int]) -> Any:
-    """`DatasetCardData` with licence, task, size, configs and `dataset_info` (features, splits)."""
+                  shard_bytes: dict[str, int], split_bytes: dict[str, int]) -> Any:
+    """`DatasetCardData` with licence, task, size, configs and `dataset_info` (features, splits).
+    `split_bytes`: each split's Arrow bytes as `Table.nbytes` counts them (the export counted
+    them as it wrote; `nbytes` of the memory-mapped split would read every page of it)."""
     import datasets
     from datasets.info import DatasetInfosDict
     from datasets.utils.metadata import MetadataConfigs
@@ -63,9 +65,9 @@ def card_metadata(composed: Composed, dataset_dict: datasets.DatasetDict,
     info = datasets.DatasetInfo(features=first.features, splits=datasets.SplitDict(),
                                 download_size=sum(shard_bytes.values()), dataset_size=0)
     for name, dataset in dataset_dict.items():
-        info.splits.add(datasets.SplitInfo(name=name, num_bytes=dataset.data.nbytes,
+        info.splits.add(datasets.SplitInfo(name=name, num_bytes=split_bytes[name],
                                            num_examples=dataset.num_rows))
-        info.dataset_size += dataset.data.nbytes
+        info.dataset_size += split_bytes[name]
     DatasetInfosDict({"default": info}).to_dataset_card_data(card_data)
     configs = {"default": {"data_files": [
         {"split": name, "path": f"data/{name}-*"} for name in dataset_dict]}}
@@ -302,9 +304,9 @@ def render_prose(composed: Composed, metrics: dict) -> str:
 
 
 def render_card(composed: Composed, dataset_dict: datasets.DatasetDict, metrics: dict,
-                shard_bytes: dict[str, int]) -> str:
+                shard_bytes: dict[str, int], split_bytes: dict[str, int]) -> str:
     """The whole `README.md`: YAML metadata between `---` lines, then the prose sections."""
-    card_data = card_metadata(composed, dataset_dict, shard_bytes)
+    card_data = card_metadata(composed, dataset_dict, shard_bytes, split_bytes)
     return join_card(card_data.to_dict(), render_prose(composed, metrics))
 
 

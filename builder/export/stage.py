@@ -175,6 +175,7 @@ class SplitWriter:
         self.arrow: Any = None
         self.arrow_sink: Any = None
         self.arrow_bytes = 0
+        self.bytes = 0  # of the split's Arrow data, as `Table.nbytes` counts it
         self.hub_files: list[Path] = []
         self.arrow_files: list[Path] = []
         self.rows = 0
@@ -209,6 +210,7 @@ class SplitWriter:
                 self.next_arrow()
                 written = index
             self.arrow_bytes += size
+            self.bytes += size
             self.group.append(block.slice(index * BATCH_ROWS, BATCH_ROWS))
             self.group_bytes += size
             if self.group_bytes >= ROW_GROUP_BYTES:
@@ -316,7 +318,8 @@ class SplitWriter:
         classes = self.counts["classes"]
         if classes is None:
             classes = np.zeros(len(self.features[self.label].names), dtype=np.int64)
-        return {"rows": self.rows, "checksums": checksums, "arrow_files": names,
+        return {"rows": self.rows, "bytes": self.bytes, "checksums": checksums,
+                "arrow_files": names,
                 "classes": classes, "origins": self.counts["_origin"],
                 "label_sources": self.counts["label_source"]}
 
@@ -454,7 +457,8 @@ def run(ctx: Context) -> dict[str, Any]:
             write_split_state(dataset, saved / split, results[split]["arrow_files"])
         metrics["export"] = export_metrics(results, ctx, checksums)
         shard_bytes = {p: (hub / p).stat().st_size for p in checksums}
-        card = render_card(ctx.composed, dataset_dict, metrics, shard_bytes)
+        split_bytes = {s: r["bytes"] for s, r in results.items()}
+        card = render_card(ctx.composed, dataset_dict, metrics, shard_bytes, split_bytes)
         (hub / "README.md").write_text(card)
         # The folders are swapped in when the `with` block ends, the card and metrics after.
     with artifacts.atomic_file(ctx.artifact("README.md")) as tmp:

@@ -61,6 +61,7 @@ def test_same_bytes_as_save_to_disk_and_loadable(tmp_path: Path) -> None:
     write_dataset_dict_json(splits, ours)
     for split, dataset in load_dataset_dict(features, ours, results, fingerprints).items():
         write_split_state(dataset, ours / split, results[split]["arrow_files"])
+        assert results[split]["bytes"] == dataset.data.nbytes  # what the card reports
 
     reference, written = files(tmp_path / "reference"), files(ours)
     assert "train/data-00000-of-00001.arrow" in reference

@@ -199,18 +199,31 @@ def value_hashes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     present = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     if _repetitive(text):  # hash each distinct value once (categories, short codes)
         encoded = pc.dictionary_encode(text).combine_chunks()
-        distinct = pd.util.hash_array(encoded.dictionary.to_numpy(zero_copy_only=False),
-                                      categorize=False)
+        distinct = text_hashes(encoded.dictionary)
         indices = pc.fill_null(encoded.indices, 0).to_numpy()
         return distinct[indices] if len(distinct) else np.zeros(len(text), np.uint64), present
-    # In slices: a slice's Python strings (about 100 bytes each) are freed before the next.
-    hashes = [pd.util.hash_array(text.slice(start, HASH_SLICE).to_numpy(zero_copy_only=False),
-                                 categorize=False) for start in range(0, len(text), HASH_SLICE)]
+    # In slices: a slice's Python objects (about 100 bytes each) are freed before the next.
+    hashes = [text_hashes(text.slice(start, HASH_SLICE))
+              for start in range(0, len(text), HASH_SLICE)]
     return (np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)), present
 
 
-#: Text values hashed at a time (as Python strings, which `pandas.util.hash_array` needs).
+#: Text values hashed at a time (as Python objects, which `pandas.util.hash_array` needs).
 HASH_SLICE = 65536
+
+
+def text_hashes(values: pd.Series | pa.Array | pa.ChunkedArray,
+                hash_key: str | None = None) -> np.ndarray:
+    """pandas' 64-bit hash of each text value (`pandas.util.hash_pandas_object` of the strings,
+    optionally keyed), computed from their UTF-8 bytes: pandas hashes a string's UTF-8 bytes,
+    so the numbers are the same, in half the time (no `str` objects to make and encode)."""
+    text = to_arrow(values.astype(STRING)) if isinstance(values, pd.Series) else values
+    if not pa.types.is_string(text.type) and not pa.types.is_large_string(text.type):
+        text = pc.cast(text, pa.string())
+    binary = pa.large_binary() if pa.types.is_large_string(text.type) else pa.binary()
+    objects = text.cast(binary).to_numpy(zero_copy_only=False)
+    keyed = {} if hash_key is None else {"hash_key": hash_key}
+    return pd.util.hash_array(objects, categorize=False, **keyed)
 
 
 def _repetitive(text: pa.ChunkedArray, probe: int = 1000) -> bool:

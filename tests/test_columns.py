@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from builder.columns import STRING, cast_series, hex64, row_ids, unhex64
+from builder.columns import STRING, cast_series, hex64, row_ids, text_hashes, unhex64
 from builder.errors import DataError
 from tests.conftest import REPO
 
@@ -110,3 +110,22 @@ def test_unhex64_inverts_hex64() -> None:
                              "0123456789abcdef"]
     assert unhex64(text).tolist() == values.tolist()
     assert unhex64(np.array([], dtype=object)).tolist() == []
+
+
+@pytest.mark.parametrize("hash_key", [None, "0123456789abcdef"])
+def test_text_hashes_are_pandas_hashes_of_the_strings(hash_key) -> None:
+    import pyarrow as pa
+
+    values = ["a", "é€ü", None, "", "row/12", "x" * 300, "a"]
+    series = pd.Series(values, dtype=STRING)
+    keyed = {} if hash_key is None else {"hash_key": hash_key}
+    expected = pd.util.hash_pandas_object(series, index=False, categorize=False,
+                                          **keyed).to_numpy()
+    assert text_hashes(series, hash_key).tolist() == expected.tolist()
+    assert text_hashes(pa.array(values, pa.large_string()), hash_key).tolist() == \
+        expected.tolist()
+    assert text_hashes(pa.chunked_array([values[:3], values[3:]]), hash_key).tolist() == \
+        expected.tolist()
+    # a column of another type is hashed as its text
+    assert text_hashes(pd.Series([12, 7]), hash_key).tolist() == \
+        text_hashes(pd.Series(["12", "7"], dtype=STRING), hash_key).tolist()

@@ -30,14 +30,14 @@ import hashlib
 import numpy as np
 import pandas as pd
 
+from builder.columns import text_hashes
 from builder.labeling.config import PseudoConfig
 
 
 def fold_of(ids: pd.Series, folds: int, seed: int) -> np.ndarray:
     """Each row's fold from a keyed hash of its id."""
     key = hashlib.sha256(f"pseudo/{seed}".encode()).hexdigest()[:16]
-    hashes = pd.util.hash_pandas_object(ids.astype("string[pyarrow]"), index=False,
-                                        hash_key=key).to_numpy()
+    hashes = text_hashes(ids, hash_key=key)
     return (hashes % np.uint64(folds)).astype(np.int64)
 
 

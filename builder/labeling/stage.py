@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from builder import artifacts
-from builder.columns import STRING
+from builder.columns import STRING, text_hashes
 from builder.errors import DataError, one_of
 from builder.labeling.config import GOLD_COLUMN, PseudoConfig
 from builder.labeling.merge import (DETAIL_COLUMNS, PRECEDENCE, Candidate, merge_labels,
@@ -108,8 +108,7 @@ def in_fraction(ids: pd.Series, fraction: float, seed: int, salt: str) -> np.nda
 def id_hashes(ids: pd.Series, seed: int, salt: str) -> np.ndarray:
     """A number in [0, 1) per id, from a hash keyed by `salt` and `seed`."""
     key = hashlib.sha256(f"{salt}/{seed}".encode()).hexdigest()[:16]
-    hashes = pd.util.hash_pandas_object(ids.astype(STRING), index=False, hash_key=key,
-                                        categorize=False).to_numpy()
+    hashes = text_hashes(ids, hash_key=key)
     return (hashes >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 

@@ -200,7 +200,7 @@ def balanced_part_bytes(total: int | None, partition_bytes: int, workers: int) -
     `partition_bytes`, in as many equal tables as that takes, rounded up to a multiple of
     `workers` so that the threads working on them finish together (93 MiB in 32 MiB tables
     is three tables and a scrap, two rounds of 32 MiB on two threads; in four tables of
-    23 MiB it is two rounds of 23 MiB). A piece that fits in one table stays one table."""
+    about 23 MiB it is two rounds of 23 MiB). A piece that fits in one table stays one."""
     if not total or total <= partition_bytes or workers <= 1:
         return partition_bytes
     tables = -(-total // partition_bytes)

@@ -38,6 +38,9 @@ class DaskEngine(Engine):
                     n_workers=cluster.n_workers, threads_per_worker=cluster.threads_per_worker,
                     memory_limit=cluster.memory_limit, host=cluster.host, processes=True,
                     dashboard_address=None, silence_logs=logging.ERROR,
+                    # no dashboard; its HTTP server (health, metrics) on a free port, not 8787,
+                    # so that clusters started side by side do not warn about the port
+                    scheduler_kwargs={"dashboard_address": f"{cluster.host}:0"},
                     local_directory=config.local_directory)
                 self.client = Client(self.cluster, set_as_default=False)
             else:

@@ -35,7 +35,8 @@ def cluster():
     from distributed import LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None, memory_limit="2GiB") as started:
+                      dashboard_address=None, memory_limit="2GiB",
+                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as started:
         yield started
 
 

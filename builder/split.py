@@ -96,11 +96,11 @@ def split_part(name: str, ctx: Context, source: Path, out: Path) -> dict[str, An
     split = assign(split_keys(df, config.group), config.fractions, ctx.recipe.split_seed)
     codes = np.asarray(split.codes)
     order = np.argsort(codes, kind="stable")
-    codes, df = codes[order], df.iloc[order].reset_index(drop=True)
-    column = pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(splits))
+    column = pa.DictionaryArray.from_arrays(pa.array(codes[order]), pa.array(splits))
     table = append_column(table.take(order), SPLIT_COLUMN, column,
                           pd.CategoricalDtype(splits))
     write_part(table, out / name, groups=SPLIT_COLUMN)
+    # The counts do not depend on the order: taken from `df` and `codes` as they were.
     result: dict[str, Any] = {"rows": np.bincount(codes, minlength=len(splits))}
     if label in df.columns and df[label].notna().any():
         df[SPLIT_COLUMN] = pd.Categorical.from_codes(codes, categories=splits)
@@ -108,8 +108,7 @@ def split_part(name: str, ctx: Context, source: Path, out: Path) -> dict[str, An
     if config.group is not None:
         groups = df[config.group].astype("string")
         known = groups.notna().to_numpy()
-        hashes = pd.util.hash_pandas_object(groups[known], index=False,
-                                            categorize=False).to_numpy()
+        hashes = text_hashes(groups[known])
         pairs = np.unique(np.stack([hashes, codes[known].astype(np.uint64)], axis=1), axis=0)
         result["groups"] = pairs
     return result

@@ -133,9 +133,9 @@ def read_row_groups(path: Path, groups: Sequence[int]) -> pa.Table:
     return pa.Table.from_batches([reader.get_batch(i) for i in groups], reader.schema)
 
 
-def is_grouped(path: Path) -> bool:
-    """Whether a part was written with `groups`."""
-    return GROUPS_KEY in (_reader(path).schema.metadata or {})
+def is_grouped(table: pa.Table) -> bool:
+    """Whether a part read back (`read_table`, `read_row_groups`) was written with `groups`."""
+    return GROUPS_KEY in (table.schema.metadata or {})
 
 
 def read_table(path: Path, columns: Sequence[str] | None = None) -> pa.Table:

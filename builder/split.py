@@ -89,8 +89,7 @@ def split_part(name: str, ctx: Context, source: Path, out: Path) -> dict[str, An
     splits = list(config.fractions)
     table = read_table(source / name)
     if config.group is not None:
-        require_columns(table_to_pandas(table.schema.empty_table()), [config.group],
-                        "split.group")
+        require_columns(table.column_names, [config.group], "split.group")
     df = table_to_pandas(table.select([c for c in ("_id", config.group, label)
                                        if c is not None and c in table.column_names]))
     split = assign(split_keys(df, config.group), config.fractions, ctx.recipe.split_seed)

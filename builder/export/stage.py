@@ -126,7 +126,7 @@ def write_split(split: str, ctx: Context, parts: Partitions, columns: list[str],
             continue
         table = read_row_groups(parts.folder / name, groups)
         table = table.filter(pc.equal(table.column(SPLIT_COLUMN), split)) \
-            if SPLIT_COLUMN in table.column_names and not is_grouped(parts.folder / name) else table
+            if SPLIT_COLUMN in table.column_names and not is_grouped(table) else table
         writer.add(publish(table, columns, task, features))
     return writer.close()
 

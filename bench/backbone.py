@@ -146,6 +146,8 @@ def side_floor(csv: Path, work: Path, args: argparse.Namespace) -> dict:
     import pyarrow.parquet as pq
     from pandas._libs.hashtable import UInt64HashTable  # a set of uint64 that takes arrays
 
+    from builder.columns import text_hashes
+
     flush_bytes = 2**21  # a split's rows are buffered up to this much (a parquet row group)
     reader = pcsv.open_csv(csv, read_options=pcsv.ReadOptions(block_size=args.floor_block << 10))
     seen = UInt64HashTable()
@@ -154,7 +156,7 @@ def side_floor(csv: Path, work: Path, args: argparse.Namespace) -> dict:
     pending_bytes = dict.fromkeys(FRACTIONS, 0)
 
     def flush(name: str) -> None:
-        table = pa.concat_tables(pending.pop(name)).combine_chunks()
+        table = pa.concat_tables(pending[name]).combine_chunks()
         pending[name], pending_bytes[name] = [], 0
         if name not in parquet:
             parquet[name] = pq.ParquetWriter(work / f"{name}.parquet", table.schema)
@@ -169,8 +171,7 @@ def side_floor(csv: Path, work: Path, args: argparse.Namespace) -> dict:
             table = pa.Table.from_pandas(frame.query(FILTER), preserve_index=False)
         else:
             table = table.filter(pc.greater_equal(table["rating"], 2))  # FILTER
-        keys = pd.util.hash_array(pc.binary_join_element_wise(
-            *(table[c] for c in DEDUP), "\x1f").to_numpy(zero_copy_only=False))
+        keys = text_hashes(pc.binary_join_element_wise(*(table[c] for c in DEDUP), "\x1f"))
         keep = np.zeros(len(keys), bool)
         keep[np.unique(keys, return_index=True)[1]] = True
         keep &= seen.lookup(keys) < 0

@@ -231,7 +231,7 @@ def read_piece(item: tuple[int, str, Any], ctx: Context, plan: Plan,
         return _finish(frame, part_name(index, batch), name, rows_read, steps, plan, 0, folder,
                        id_hashes=hashes)
 
-    # Balanced for `engine.threads` on every engine, so that the parts never depend on it.
+    # Balanced for `engine.threads` whatever the engine, so that Dask and local parts match.
     part_bytes = balanced_part_bytes(source.piece_bytes(piece), ctx.partition_bytes,
                                      ctx.recipe.engine_config.threads)
     tables = enumerate(read_ahead(source.read_piece(piece, part_bytes)))

@@ -43,8 +43,7 @@ from builder.balance.planner import ClassPlan, TableProfile, apply_global, plan_
 from builder.balance.table import (ORIGIN_COLUMN, ORIGINS, assemble, column_kind, concat_rows,
                                    feature_columns, sequence_ids)
 from builder.balance.targets import apportion, describe, resolve
-from builder.columns import STRING, repeat_string
-from builder.labeling.stage import id_hashes
+from builder.columns import STRING, repeat_string, unit_hashes
 from builder.partitions import (PART_SUFFIX, Partitions, append_column, part_dtypes, part_name,
                                  read_part, read_table, write_part)
 from builder.split import ARTIFACT as INPUT, SPLIT_COLUMN
@@ -100,7 +99,7 @@ def profile_part(name: str, ctx: Context, source: Path, keys: bool) -> dict[str,
     if keys:
         train = split_codes == splits.index(TRAIN) if TRAIN in splits else \
             np.zeros(len(df), dtype=bool)
-        all_keys = id_hashes(df["_id"], ctx.step_seed("augment", "sample"), "augment")
+        all_keys = unit_hashes(df["_id"], ctx.step_seed("augment", "sample"), "augment")
         result["train_classes"] = class_codes[train]
         result["train_keys"] = all_keys[train]
         result["holdout_keys"] = all_keys[~train]
@@ -119,7 +118,7 @@ def sample_part(item: tuple[int, str, float, float], ctx: Context, source: Path)
     index, name, train_bound, holdout_bound = item
     df = read_part(source / name)
     train = (df[SPLIT_COLUMN] == TRAIN).to_numpy()
-    keys = id_hashes(df["_id"], ctx.step_seed("augment", "sample"), "augment")
+    keys = unit_hashes(df["_id"], ctx.step_seed("augment", "sample"), "augment")
     chosen = np.where(train, keys <= train_bound, keys <= holdout_bound)
     positions = np.where(train, np.cumsum(train) - 1, -1)
     sample = df[chosen].reset_index(drop=True)

@@ -226,6 +226,21 @@ def text_hashes(values: pd.Series | pa.Array | pa.ChunkedArray,
     return pd.util.hash_array(objects, categorize=False, **keyed)
 
 
+def seeded_hashes(values: pd.Series, seed: int, salt: str) -> np.ndarray:
+    """A 64-bit hash per text value, keyed by `salt` and `seed`: the same value, salt and seed
+    always give the same number, and each salt (a step's name) gives its own numbers."""
+    import hashlib
+
+    key = hashlib.sha256(f"{salt}/{seed}".encode()).hexdigest()[:16]
+    return text_hashes(values, hash_key=key)
+
+
+def unit_hashes(values: pd.Series, seed: int, salt: str) -> np.ndarray:
+    """A number in [0, 1) per text value, from its `seeded_hashes` (53 bits, a float's precision)."""
+    hashes = seeded_hashes(values, seed, salt)
+    return (hashes >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
 def _repetitive(text: pa.ChunkedArray, probe: int = 1000) -> bool:
     """Whether a text column repeats its values a lot, judged from its first `probe` values:
     then dictionary-encoding it is cheaper than hashing every value (mostly unique text, where

@@ -13,7 +13,6 @@ driver sums the partitions' counts.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from builder import artifacts
-from builder.columns import require_columns, table_to_pandas, text_hashes
+from builder.columns import require_columns, table_to_pandas, text_hashes, unit_hashes
 from builder.labeling.stage import ARTIFACT as INPUT
 from builder.partitions import Partitions, append_column, read_table, write_part
 
@@ -33,16 +32,10 @@ ARTIFACT = "split"
 SPLIT_COLUMN = "split"
 
 
-def uniform_hash(values: pd.Series, seed: int) -> np.ndarray:
-    """A number in [0, 1) per value, from a keyed 64-bit hash of the value and the seed."""
-    key = hashlib.sha256(f"split/{seed}".encode()).hexdigest()[:16]
-    hashes = text_hashes(values, hash_key=key)
-    return (hashes >> np.uint64(11)).astype(np.float64) / float(1 << 53)
-
-
 def assign(keys: pd.Series, fractions: dict[str, float], seed: int) -> pd.Categorical:
-    """The split of each row: thresholds over `uniform_hash`, in the declared split order."""
-    position = uniform_hash(keys, seed)
+    """The split of each row: thresholds over `unit_hashes` of its key, in the declared split
+    order."""
+    position = unit_hashes(keys, seed, "split")
     names = list(fractions)
     bounds = np.cumsum([fractions[n] for n in names])
     bounds[-1] = 1.0  # fractions sum to 1 up to rounding; never leave a row without a split

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from builder.columns import STRING, cast_series, hex64, row_ids, text_hashes, unhex64
+from builder.columns import (STRING, cast_series, hex64, row_ids, seeded_hashes, text_hashes,
+                             unhex64, unit_hashes)
 from builder.errors import DataError
 from tests.conftest import REPO
 
@@ -129,3 +130,18 @@ def test_text_hashes_are_pandas_hashes_of_the_strings(hash_key) -> None:
     # a column of another type is hashed as its text
     assert text_hashes(pd.Series([12, 7]), hash_key).tolist() == \
         text_hashes(pd.Series(["12", "7"], dtype=STRING), hash_key).tolist()
+
+
+def test_seeded_hashes_are_keyed_by_salt_and_seed() -> None:
+    import hashlib
+
+    ids = pd.Series(["r1", "r2", "r3", "r1"], dtype=STRING)
+    key = hashlib.sha256(b"split/7").hexdigest()[:16]
+    expected = pd.util.hash_pandas_object(ids, index=False, categorize=False,
+                                          hash_key=key).to_numpy()
+    assert seeded_hashes(ids, 7, "split").tolist() == expected.tolist()
+    assert seeded_hashes(ids, 8, "split").tolist() != expected.tolist()
+    assert seeded_hashes(ids, 7, "augment").tolist() != expected.tolist()
+    units = unit_hashes(ids, 7, "split")
+    assert units.tolist() == ((expected >> np.uint64(11)) / float(1 << 53)).tolist()
+    assert ((units >= 0) & (units < 1)).all() and units[0] == units[3]

@@ -25,20 +25,17 @@ Two choices fit the training labels, which come mostly from labeling functions:
 
 from __future__ import annotations
 
-import hashlib
 
 import numpy as np
 import pandas as pd
 
-from builder.columns import text_hashes
+from builder.columns import seeded_hashes
 from builder.labeling.config import PseudoConfig
 
 
 def fold_of(ids: pd.Series, folds: int, seed: int) -> np.ndarray:
     """Each row's fold from a keyed hash of its id."""
-    key = hashlib.sha256(f"pseudo/{seed}".encode()).hexdigest()[:16]
-    hashes = text_hashes(ids, hash_key=key)
-    return (hashes % np.uint64(folds)).astype(np.int64)
+    return (seeded_hashes(ids, seed, "pseudo") % np.uint64(folds)).astype(np.int64)
 
 
 def model_kind(config: PseudoConfig, task) -> str:

@@ -33,7 +33,6 @@ recipe needs it:
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from builder import artifacts
-from builder.columns import STRING, text_hashes
+from builder.columns import STRING, unit_hashes
 from builder.errors import DataError, one_of
 from builder.labeling.config import GOLD_COLUMN, PseudoConfig
 from builder.labeling.merge import (DETAIL_COLUMNS, PRECEDENCE, Candidate, merge_labels,
@@ -102,14 +101,7 @@ def names(indices: np.ndarray, classes: list[str], index: pd.Index) -> pd.Series
 
 def in_fraction(ids: pd.Series, fraction: float, seed: int, salt: str) -> np.ndarray:
     """Whether each id falls in a stable pseudo-random `fraction` of ids."""
-    return id_hashes(ids, seed, salt) < fraction
-
-
-def id_hashes(ids: pd.Series, seed: int, salt: str) -> np.ndarray:
-    """A number in [0, 1) per id, from a hash keyed by `salt` and `seed`."""
-    key = hashlib.sha256(f"{salt}/{seed}".encode()).hexdigest()[:16]
-    hashes = text_hashes(ids, hash_key=key)
-    return (hashes >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+    return unit_hashes(ids, seed, salt) < fraction
 
 
 def accuracy_counts(predicted: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -318,7 +310,7 @@ def merge_part(name: str, ctx: Context, source: Path, scratch: Path, out: Path,
     write_part(df, scratch / name)
     train = training_rows(df, ctx)
     pseudo = ctx.recipe.labeling.pseudo or PseudoConfig()
-    counts["keys"] = id_hashes(df["_id"], ctx.step_seed("label", "pseudo"), "sample")
+    counts["keys"] = unit_hashes(df["_id"], ctx.step_seed("label", "pseudo"), "sample")
     counts["train"] = train["strong"] | train["confident_weak"]
     counts["training_rows"] = {k: int(v.sum()) for k, v in train.items()}
     counts["sample_rows"] = pseudo.sample_rows
@@ -359,7 +351,7 @@ def sample_part(item: tuple[str, float, float], ctx: Context, scratch: Path) -> 
     df = read_part(scratch / name)
     train = training_rows(df, ctx)
     learn = train["strong"] | train["confident_weak"]
-    keys = id_hashes(df["_id"], ctx.step_seed("label", "pseudo"), "sample")
+    keys = unit_hashes(df["_id"], ctx.step_seed("label", "pseudo"), "sample")
     chosen = (keys <= all_below) | (learn & (keys <= train_below))
     sample = df.loc[chosen, model_columns(ctx, df)].reset_index(drop=True)
     sample["__train"] = learn[chosen]

@@ -85,9 +85,9 @@ def check_declared(strategy: str, labeling: Any, recipe: str) -> None:
 
 def tie_order(ids: pd.Series, seed: int) -> np.ndarray:
     """A number in [0, 1) per row from a keyed hash of its id: a stable, seeded tie-break."""
-    from builder.split import uniform_hash
+    from builder.columns import unit_hashes
 
-    return uniform_hash(ids.astype("string[pyarrow]"), seed)
+    return unit_hashes(ids, seed, "split")
 
 
 def confidence_of(df: pd.DataFrame) -> pd.Series:

@@ -94,7 +94,7 @@ def flywheel_models(kind: str, epochs: int, cache: Path):
 def flywheel_synthesizer(train, kind: str, epochs: int, cache: Path):
     """The augment stage's synthesizer of `train` with `sampling: per_class`, its metadata
     detected on the whole table as the stage does."""
-    from builder.stages import derive_seed
+    from builder.context import derive_seed
     from builder.synthetic import metadata as meta
     from builder.synthetic.config import SyntheticConfig
     from builder.synthetic.models import quiet

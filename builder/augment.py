@@ -49,7 +49,7 @@ from builder.partitions import (PART_SUFFIX, Partitions, append_column, part_dty
 from builder.split import ARTIFACT as INPUT, SPLIT_COLUMN
 
 if TYPE_CHECKING:
-    from builder.stages import Context
+    from builder.context import Context
 
 ARTIFACT = "augmented"
 TRAIN = "train"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from builder import artifacts
 
 if TYPE_CHECKING:
-    from builder.stages import Context
+    from builder.context import Context
 
 RECIPE = "recipe.yaml"
 INPUTS = "inputs.yaml"

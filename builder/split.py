@@ -26,7 +26,7 @@ from builder.labeling.stage import ARTIFACT as INPUT
 from builder.partitions import Partitions, append_column, read_table, write_part
 
 if TYPE_CHECKING:
-    from builder.stages import Context
+    from builder.context import Context
 
 ARTIFACT = "split"
 SPLIT_COLUMN = "split"

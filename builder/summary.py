@@ -8,7 +8,7 @@ from builder import artifacts
 from builder.balance.card import summary_rows as balance_summary_rows
 
 if TYPE_CHECKING:
-    from builder.stages import Context
+    from builder.context import Context
 
 
 def summary_rows(ctx: Context) -> tuple[list[list[str]], list[list[str]]]:

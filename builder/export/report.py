@@ -32,7 +32,7 @@ from builder.errors import StageError
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from builder.stages import Context
+    from builder.context import Context
 
 REPORT = "report.html"
 MAX_COLUMNS = 12

@@ -35,7 +35,7 @@ from builder.split import SPLIT_COLUMN
 if TYPE_CHECKING:
     import datasets
 
-    from builder.stages import Context
+    from builder.context import Context
 
 STAGE_METRICS = ("ingest", "label", "split", "augment")
 #: Rows are written in batches of this many (the `save_to_disk` default), whatever the parts.

@@ -50,7 +50,7 @@ from builder.partitions import Partitions, read_part, write_part
 from builder.sources.ingest import ARTIFACT as INPUT
 
 if TYPE_CHECKING:
-    from builder.stages import Context
+    from builder.context import Context
 
 ARTIFACT = "labeled"
 LABEL_SOURCES = PRECEDENCE

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     import pyarrow as pa
 
-    from builder.stages import Context
+    from builder.context import Context
 
 ARTIFACT = "ingested"
 

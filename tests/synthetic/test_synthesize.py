@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from builder.errors import DataError
-from builder.stages import derive_seed
+from builder.context import derive_seed
 from builder.synthetic import metadata as meta
 from builder.synthetic.config import ColumnConfig, SyntheticConfig
 from builder.synthetic.constraints import (FixedCombinationsConfig, InequalityConfig,

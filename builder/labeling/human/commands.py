@@ -103,7 +103,7 @@ def plan_queue(composed: Composed, root: Path, strategy: str | None, budget: int
                seed: int | None):
     """The review queue the recipe (and options) asks for."""
     from builder.labeling.human.queue import check_declared, select
-    from builder.stages import derive_seed
+    from builder.context import derive_seed
 
     recipe = composed.recipe
     human = recipe.labeling.human

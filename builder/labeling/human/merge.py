@@ -37,7 +37,7 @@ from builder.sources.feedback import CORRECTION, PREDICTION
 
 if TYPE_CHECKING:
     from builder.recipe.schema import TaskConfig
-    from builder.stages import Context
+    from builder.context import Context
 
 
 def _positions(values: pd.Series, lookup: pd.Series) -> np.ndarray:

@@ -1,0 +1,42 @@
+"""What a stage declares: `Stage(name, reads, writes, sections, code, run)`.
+
+Every module of `builder.pipeline` except this one and the runner is one stage, named after it,
+and defines `STAGE`. A stage never imports another stage: it names the stage whose artifact it
+reads (`reads`), and the runner hands it that artifact's folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from builder.context import Context
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the pipeline, as `dvc.yaml` runs it (`builder stage NAME RECIPE`).
+
+    - `name`: the stage's name, also its module's and its metrics file's (`metrics/NAME.json`);
+    - `reads`: the stage whose artifact it reads, or None (compose, ingest);
+    - `writes`: what it writes under `data/<recipe>/`, its artifact folder first;
+    - `sections`: the keys of the resolved `recipe.yaml` it depends on (its DVC `params`);
+    - `code`: the paths under `builder/` its run imports (its DVC code `deps`);
+    - `run(ctx, source)`: does the work; `source` is the folder of the `reads` stage's artifact
+      (None when `reads` is None); returns the stage's metrics.
+    """
+
+    name: str
+    reads: str | None
+    writes: tuple[str, ...]
+    sections: tuple[str, ...]
+    code: tuple[str, ...]
+    run: Callable[[Context, Path | None], dict[str, Any]]
+
+    @property
+    def artifact(self) -> str:
+        """The folder (or file) under `data/<recipe>/` that the next stage reads."""
+        return self.writes[0]

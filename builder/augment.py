@@ -40,18 +40,21 @@ import pyarrow.compute as pc
 
 from builder import artifacts
 from builder.balance.planner import ClassPlan, TableProfile, apply_global, plan_classes
-from builder.balance.table import (ORIGIN_COLUMN, ORIGINS, assemble, column_kind, concat_rows,
-                                   feature_columns, sequence_ids)
 from builder.balance.targets import apportion, describe, resolve
-from builder.columns import STRING, repeat_string, unit_hashes
+from builder.columns import (STRING, assemble, column_kind, concat_rows, feature_columns,
+                             repeat_string, sequence_ids, unit_hashes)
 from builder.partitions import (PART_SUFFIX, Partitions, append_column, part_dtypes, part_name,
                                  read_part, read_table, write_part)
+from builder.rows import ORIGIN
 from builder.split import ARTIFACT as INPUT, SPLIT_COLUMN
 
 if TYPE_CHECKING:
     from builder.context import Context
 
 ARTIFACT = "augmented"
+ORIGIN_COLUMN = ORIGIN
+#: Origins in the order they are reported.
+ORIGINS = ("real", "oversampled", "smote", "synthetic")
 TRAIN = "train"
 METHODS = {"keep": "kept", "undersample": "random under-sampling",
            "oversample": "random over-sampling (duplicates)"}

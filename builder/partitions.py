@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from builder.columns import table_to_pandas
+from builder.columns import concat_rows, table_to_pandas
 from builder.errors import StageError
 
 if TYPE_CHECKING:
@@ -205,8 +205,6 @@ class Partitions:
 
     def read_all(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """Every part in one frame: for small tables and tools, never inside a stage."""
-        from builder.balance.table import concat_rows
-
         frames = [self.read(i, columns) for i in range(self.count)]
         return concat_rows(frames, frames[0]) if frames else pd.DataFrame()
 

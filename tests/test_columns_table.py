@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from builder.balance.table import (assemble, concat_rows, conform, feature_columns, numeric_values,
-                                   sequence_ids)
-from builder.columns import STRING
+from builder.columns import (STRING, assemble, concat_rows, conform, feature_columns,
+                             numeric_values, sequence_ids)
 from builder.recipe.schema import TaskConfig
 
 TASK = TaskConfig(type="tabular-classification", label="y", classes=["a", "b"])

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from builder.balance.planner import smote_variant
-from builder.balance.table import column_kind, conform, numeric_values
+from builder.columns import column_kind, conform, numeric_values
 
 #: A numeric column with at most this many distinct values is discrete: new values are snapped
 #: to the nearest value seen (a loan term of 12, 24, 36... months stays one of those).

@@ -668,7 +668,7 @@ def run_model(ctx: Context, parts: Partitions, merged: list[dict], scratch: Path
                                            [r["train"] for r in merged], config.sample_rows)
     samples = ctx.map(sample_part, [(n, all_below, train_below) for n in parts.names], scratch,
                       label="model sample")
-    from builder.balance.table import concat_rows
+    from builder.columns import concat_rows
 
     sample = concat_rows(samples, samples[0]) if samples else pd.DataFrame()
     excluded = {task.label, labeling.gold_column(task), "label_source", "label_confidence",

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from builder.balance.table import numeric_values
+from builder.columns import numeric_values
 from builder.errors import DataError
 from builder.synthetic.config import DIRECT_COPULA, STATISTICAL_SDTYPES, GeneratorConfig
 from builder.synthetic.metadata import columns_of

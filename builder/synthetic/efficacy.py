@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from builder.balance.table import column_kind, numeric_values
+from builder.columns import column_kind, numeric_values
 
 #: Categorical columns with more values are left out (the model bins at most 255 categories).
 MAX_CATEGORIES = 250

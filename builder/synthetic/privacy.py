@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from builder.balance.table import column_kind, numeric_values
+from builder.columns import column_kind, numeric_values
 
 #: Rows of generated or holdout data measured (a seeded sample when there are more).
 MAX_ROWS = 3000

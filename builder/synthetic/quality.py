@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from builder.balance.table import column_kind
+from builder.columns import column_kind
 from builder.synthetic.models import quiet
 
 

@@ -25,8 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from builder.balance.table import column_kind
-from builder.columns import require_columns
+from builder.columns import column_kind, require_columns
 from builder.errors import DataError
 from builder.synthetic import copula
 from builder.synthetic import metadata as meta

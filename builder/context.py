@@ -30,11 +30,14 @@ class Context:
     engine: Any = None
     #: `inputs.yaml` being written in a thread (`fingerprints.write_resolved`), or None.
     inputs_written: Any = None
+    #: The pipeline's stages in order (`builder.pipeline.STAGES`), set by the runner: a stage
+    #: that reads what the stages before it wrote (export) finds them here.
+    stages: tuple[Any, ...] = ()
 
     def __getstate__(self) -> dict[str, Any]:
         # What a task on another process gets: no progress display, no engine.
         return {**self.__dict__, "display": None, "engine": None, "timings": {},
-                "inputs_written": None}
+                "inputs_written": None, "stages": ()}
 
     def wait_for_inputs(self) -> None:
         """Wait until `inputs.yaml` is written, if it is being written (raising its error)."""

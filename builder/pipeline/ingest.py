@@ -1,0 +1,29 @@
+"""The ingest stage: read every source in pieces, normalise them, run the transforms
+(`builder.sources`, `builder.transforms`) -> `ingested/`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from builder.pipeline.stage import Stage
+
+if TYPE_CHECKING:
+    from builder.context import Context
+
+
+def run(ctx: Context, source: Path | None) -> dict[str, Any]:
+    """Sources -> transforms -> `ingested/`; writes and returns `metrics/ingest.json`."""
+    from builder.sources.ingest import run as ingest
+
+    return ingest(ctx)
+
+
+STAGE = Stage(
+    name="ingest",
+    reads=None,
+    writes=("ingested", "metrics/ingest.json"),
+    sections=("name", "task", "sources", "transforms"),
+    code=("builder/sources", "builder/transforms", "builder/columns.py"),
+    run=run,
+)

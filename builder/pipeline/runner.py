@@ -1,0 +1,147 @@
+"""The runner: compose a recipe, then run the stages of `builder.pipeline.STAGES` in order.
+
+Each stage reads the artifact of the stage it names in `reads` (the runner hands it that
+folder) and writes its own atomically. `build` runs them all, as `dvc repro` would without DVC;
+`run_stage` runs one (`builder stage NAME RECIPE`, what `dvc.yaml` calls). Artifacts are
+partitioned (`builder.partitions`); the stages run their partition functions on the recipe's
+engine (`builder.engine`), started once per build (or per `builder stage`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from builder.context import Context
+from builder.pipeline import STAGES, stage_named
+from builder.pipeline.stage import Stage
+from builder.recipe.compose import load, load_resolved
+
+T = TypeVar("T")
+
+
+def compose_stage(ref: str, root: Path, overrides: Sequence[str] = (),
+                  inputs_behind: bool = False) -> Context:
+    """Compose and validate a recipe, then write its resolved `recipe.yaml` and `inputs.yaml`
+    (`inputs_behind`: the latter in a thread, see `fingerprints.write_resolved`)."""
+    from builder.pipeline import compose
+
+    ctx = Context(root=root, composed=load(ref, root, overrides), stages=STAGES)
+    compose.run(ctx, None, inputs_behind=inputs_behind)
+    return ctx
+
+
+def open_context(ref: str, root: Path) -> Context:
+    """A context from the resolved `data/<recipe>/recipe.yaml` the compose stage wrote."""
+    name = Path(ref).stem if ref.endswith((".yaml", ".yml")) else ref
+    composed = load_resolved(root / "data" / name / "recipe.yaml", root)
+    return Context(root=root, composed=composed, stages=STAGES)
+
+
+def source_of(stage: Stage, ctx: Context) -> Path | None:
+    """The folder of the artifact `stage` reads (None for a stage that reads no artifact)."""
+    if stage.reads is None:
+        return None
+    return ctx.artifact(stage_named(stage.reads).artifact)
+
+
+def run_stage(name: str, ctx: Context) -> Any:
+    """Run one data stage (not compose) on a context and record its wall time; the recipe's
+    engine is started for it unless the context has one running."""
+    stage = stage_named(name)
+    ctx.stages = STAGES
+    with _engine_for(ctx):
+        started = time.perf_counter()
+        result = stage.run(ctx, source_of(stage, ctx))
+        ctx.timings[name] = time.perf_counter() - started
+    return result
+
+
+@contextlib.contextmanager
+def _engine_for(ctx: Context) -> Iterator[None]:
+    if ctx.engine is not None:
+        yield
+        return
+    from builder.engine import running
+
+    with running(ctx.recipe.engine_config, ctx.composed.display_file) as engine:
+        ctx.engine = engine
+        try:
+            yield
+        finally:
+            ctx.engine = None
+
+
+class ProgressDisplay:
+    """A transient rich display: one bar over the stages, one over the current stage's steps."""
+
+    def __init__(self, console: Any):
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
+                                   TextColumn, TimeElapsedColumn)
+
+        self.bars = Progress(SpinnerColumn(), TextColumn("{task.description:<24}"), BarColumn(),
+                             MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                             transient=True)
+        self.stages = self.bars.add_task(STAGES[0].name, total=len(STAGES))
+
+    def stage(self, name: str) -> None:
+        """Show `name` as the running stage."""
+        self.bars.update(self.stages, description=name)
+
+    def stage_done(self) -> None:
+        self.bars.advance(self.stages)
+
+    def track(self, items: list[T], label: str) -> Iterator[T]:
+        task = self.bars.add_task(f"  {label}", total=len(items))
+        for item in items:
+            yield item
+            self.bars.advance(task)
+        self.bars.remove_task(task)
+
+
+@contextlib.contextmanager
+def progress_display(enabled: bool, console: Any = None) -> Iterator[ProgressDisplay | None]:
+    """A `ProgressDisplay` on stderr while the block runs, or None when disabled or when
+    stderr is not a terminal (logs and pipes get only the summary)."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+
+    console = console or Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    display = ProgressDisplay(console)
+    with display.bars:
+        yield display
+
+
+def build(ref: str, root: Path, overrides: Sequence[str] = (), progress: bool = True,
+          console: Any = None) -> Context:
+    """Run every stage in order, as `dvc repro` would, without DVC; `progress` shows bars on
+    stderr (or on `console`) when it is a terminal. The engine is started once for all stages;
+    metrics files are written in the background (`artifacts.write_behind`), and the input files
+    hashed for `inputs.yaml` while the ingest stage reads them."""
+    from builder import artifacts
+
+    with progress_display(progress, console) as display, artifacts.write_behind():
+        started = time.perf_counter()
+        ctx = compose_stage(ref, root, overrides, inputs_behind=True)
+        ctx.progress = progress
+        ctx.display = display
+        ctx.timings[STAGES[0].name] = time.perf_counter() - started
+        with _engine_for(ctx):
+            for stage in STAGES[1:]:
+                if display is not None:
+                    display.stage_done()
+                    display.stage(stage.name)
+                run_stage(stage.name, ctx)
+        ctx.wait_for_inputs()
+        if display is not None:
+            display.stage_done()
+    ctx.display = None
+    return ctx

@@ -1,0 +1,30 @@
+"""The split stage: each row's split from a hash of its id (or group) and the seed
+(`builder.splitting`), `labeled/` -> `split/`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from builder.pipeline.stage import Stage
+
+if TYPE_CHECKING:
+    from builder.context import Context
+
+
+def run(ctx: Context, source: Path | None) -> dict[str, Any]:
+    """`labeled/` -> `split/`, each partition's rows grouped by split; writes and returns
+    `metrics/split.json`."""
+    from builder.split import run as split
+
+    return split(ctx)
+
+
+STAGE = Stage(
+    name="split",
+    reads="label",
+    writes=("split", "metrics/split.json"),
+    sections=("seed", "task", "split"),
+    code=("builder/split.py",),
+    run=run,
+)

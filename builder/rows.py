@@ -58,12 +58,13 @@ def data_columns(columns: Sequence[str], *excluded: str) -> list[str]:
 
 def class_codes(labels: pd.Series, classes: Sequence[str]) -> np.ndarray:
     """Class names -> class indices (`ABSTAIN` where missing or not a class), as int64."""
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from builder.columns import STRING, to_arrow
-
-    text = pc.cast(to_arrow(labels.astype(STRING)), pa.string())
+    # What `columns.to_arrow` does for `string[pyarrow]` (columns imports this module).
+    strings = labels.astype(pd.StringDtype("pyarrow")).array.__arrow_array__()
+    text = pc.cast(strings, pa.string())
     found = pc.index_in(text, value_set=pa.array(list(classes), pa.string()))
     return np.asarray(pc.fill_null(found, ABSTAIN).to_numpy(zero_copy_only=False),
                       dtype=np.int64)
@@ -71,13 +72,12 @@ def class_codes(labels: pd.Series, classes: Sequence[str]) -> np.ndarray:
 
 def class_names(indices: np.ndarray, classes: Sequence[str], index: pd.Index) -> pd.Series:
     """Class indices (`ABSTAIN` = none) -> class names as `string[pyarrow]` (missing = none)."""
+    import pandas as pd
     import pyarrow as pa
-
-    from builder.columns import string_series
 
     indices = np.asarray(indices, dtype=np.int64)
     taken = pa.array(list(classes), pa.large_string()).take(pa.array(indices, mask=indices < 0))
-    return string_series(taken, index)
+    return pd.Series(pd.arrays.ArrowStringArray(taken), index=index)
 
 
 def key_bound(keys: Sequence[np.ndarray] | np.ndarray, limit: int) -> float:

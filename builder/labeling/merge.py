@@ -19,15 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from builder.columns import STRING, string_series, to_arrow
-
-#: Label sources, strongest first.
-PRECEDENCE = ("human", "gold", "feedback", "weak", "pseudo")
-
-#: Per-row columns the label stage adds besides the label, `label_source` and
-#: `label_confidence` (the contract with the flywheel). They are working columns: export does
-#: not publish them unless `task.features` names them.
-DETAIL_COLUMNS = ("weak_label", "weak_confidence", "lf_conflict", "model_label",
-                  "model_confidence", "suspect_label")
+from builder.rows import DETAIL_COLUMNS, LABEL_SOURCES  # noqa: F401 (export reads one)
 
 
 @dataclass
@@ -41,10 +33,10 @@ class Candidate:
 
 def merge_labels(candidates: Mapping[str, Candidate], index: pd.Index) -> pd.DataFrame:
     """One label per row by precedence: columns `label`, `label_source`, `label_confidence`."""
-    unknown = set(candidates) - set(PRECEDENCE)
+    unknown = set(candidates) - set(LABEL_SOURCES)
     if unknown:
-        raise ValueError(f"unknown label sources {sorted(unknown)}; expected {PRECEDENCE}")
-    names = [name for name in PRECEDENCE if name in candidates]
+        raise ValueError(f"unknown label sources {sorted(unknown)}; expected {LABEL_SOURCES}")
+    names = [name for name in LABEL_SOURCES if name in candidates]
     rows = np.arange(len(index))
     labels = [to_arrow(candidates[n].labels.reindex(index).astype(STRING)) for n in names]
     present = np.stack([*(np.asarray(a.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
@@ -87,7 +79,7 @@ def precedence_report(candidates: Mapping[str, Candidate],
     - `outranked_by`: {source: rows} of the stronger sources whose label a row kept instead.
     """
     index = merged.index
-    names = [name for name in PRECEDENCE if name in candidates]
+    names = [name for name in LABEL_SOURCES if name in candidates]
     winner = pc.index_in(to_arrow(merged["label_source"].astype(STRING)),
                          value_set=pa.array(names, pa.large_string()))
     winner = pc.fill_null(winner, -1).to_numpy()

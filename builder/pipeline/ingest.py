@@ -14,9 +14,12 @@ if TYPE_CHECKING:
 
 def run(ctx: Context, source: Path | None) -> dict[str, Any]:
     """Sources -> transforms -> `ingested/`; writes and returns `metrics/ingest.json`."""
-    from builder.sources.ingest import run as ingest
+    from builder import artifacts
+    from builder.sources.passes import ingest
 
-    return ingest(ctx)
+    metrics = ingest(ctx, ctx.artifact(STAGE.artifact))
+    artifacts.write_json(metrics, ctx.metrics_path(STAGE.name))
+    return metrics
 
 
 STAGE = Stage(

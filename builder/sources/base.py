@@ -50,6 +50,17 @@ class Source:
         """The input bytes of a piece when known before reading it (None: unknown)."""
         return None
 
+    def columns(self) -> list[str] | None:
+        """The source's column names as read (before `rename`), got cheaply without reading
+        its rows: a CSV header, a parquet schema, a query's cursor description. None when they
+        cannot be known before reading (the recipe's column names are then not checked)."""
+        return None
+
+    def all_columns(self) -> list[str] | None:
+        """`columns` for certain: sources that sample (JSON Lines' first lines) look at every
+        record here; called only when a name the recipe uses is not in `columns`."""
+        return self.columns()
+
     def dedup_keys(self, df: pd.DataFrame) -> Any:
         """Per-row keys that `drop_duplicates_of_others` compares across sources (None: no
         such step; e.g. a feedback log's `dedup_on`)."""
@@ -134,6 +145,38 @@ class FileSource(Source):
     def read_file(self, path: Path) -> pa.Table:
         raise NotImplementedError
 
+    def columns(self) -> list[str] | None:
+        return self._union(self.file_columns)
+
+    def all_columns(self) -> list[str] | None:
+        return self._union(self.all_file_columns)
+
+    def _union(self, per_file) -> list[str] | None:
+        """The columns of every file in first-seen order (files' columns missing elsewhere
+        become nulls there); an unreadable file is left for reading to report."""
+        import pyarrow as pa
+
+        found: dict[str, None] = {}
+        for path in self.config.files(self.root):
+            try:
+                names = per_file(path)
+            except DataError:
+                raise
+            except (OSError, ValueError, pa.ArrowException) as error:
+                raise self.unreadable(path, error) from error
+            if names is None:
+                return None
+            found.update(dict.fromkeys(names))
+        return list(found)
+
+    def file_columns(self, path: Path) -> list[str] | None:
+        """The column names of one file, read cheaply (None: unknown before reading)."""
+        return None
+
+    def all_file_columns(self, path: Path) -> list[str] | None:
+        """`file_columns` for certain (see `Source.all_columns`)."""
+        return self.file_columns(path)
+
 
 class LinesSource(FileSource):
     """A source of line-oriented files (JSON Lines): a large file is read in byte ranges of
@@ -147,10 +190,17 @@ class LinesSource(FileSource):
         path, start, end = piece
         data = read_lines(Path(path), start, end)
         if end is None or data.strip():  # else a range inside one long line: no record in it
-            yield self.parse(data, Path(path))
+            try:
+                yield self.parse(data, Path(path))
+            except LineError as error:  # its line counts from the range's first line
+                first = lines_before(Path(path), start - 1) + 1 if start > 0 else 0
+                raise self.error(f"cannot read {error.renumbered(first)}") from error
 
     def read_file(self, path: Path) -> pa.Table:
-        return self.parse(read_lines(path, 0, None), path)
+        try:
+            return self.parse(read_lines(path, 0, None), path)
+        except LineError as error:
+            raise self.error(f"cannot read {error}") from error
 
     def parse(self, data: bytes, path: Path) -> pa.Table:
         """The table of some whole lines of `path`."""
@@ -237,3 +287,83 @@ def read_lines(path: Path, start: int, end: int | None) -> bytes:
         if data and not data.endswith(b"\n"):
             data += fh.readline()  # the line that began before `end` runs on past it
         return data
+
+
+def head_bytes(path: Path, limit: int = 1 << 20) -> bytes:
+    """The whole lines within the first `limit` bytes of a file (decompressed by its
+    extension); the first line whole even when it is longer."""
+    import pyarrow as pa
+
+    with pa.input_stream(str(path), compression="detect") as stream:
+        data = stream.read(limit)
+        if len(data) < limit:
+            return data
+        cut = data.rfind(b"\n")
+        while cut < 0:
+            more = stream.read(limit)
+            if not more:
+                return data
+            cut = more.find(b"\n")
+            cut = len(data) + cut if cut >= 0 else -1
+            data += more
+        return data[:cut + 1]
+
+
+def lines_before(path: Path, offset: int) -> int:
+    """How many lines of an uncompressed file begin before byte `offset` (0 at the start)."""
+    count = 0
+    with path.open("rb") as fh:
+        while offset > 0:
+            chunk = fh.read(min(offset, 1 << 20))
+            if not chunk:
+                break
+            count += chunk.count(b"\n")
+            offset -= len(chunk)
+    return count
+
+
+class LineError(DataError):
+    """A line of a line-oriented file that cannot be read: names the file and the line."""
+
+    def __init__(self, path: Path, line: int, detail: str):
+        self.path, self.line, self.detail = path, line, detail
+        super().__init__(f"{path}: line {line}: {detail}")
+
+    def renumbered(self, before: int) -> str:
+        """The message for a line that came after `before` lines of the file."""
+        return f"{self.path}: line {self.line + before}: {self.detail}"
+
+
+def json_object_keys(data: bytes, path: Path, first_line: int = 1) -> list[str]:
+    """The keys of JSON Lines records, in first-seen order; a line that is not JSON or not an
+    object is a `DataError` naming the file and line."""
+    import json
+
+    keys: dict[str, None] = {}
+    for number, line in enumerate(data.splitlines(), start=first_line):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise LineError(path, number, "is not valid JSON "
+                            f"({getattr(error, 'msg', None) or error}); expected one object "
+                            "per line.") from error
+        if not isinstance(value, dict):
+            raise LineError(path, number, f"found a JSON {json_kind(value)}, expected an "
+                            "object ({...}) per line.")
+        keys.update(dict.fromkeys(value))
+    return list(keys)
+
+
+def json_kind(value: object) -> str:
+    """How a parsed JSON value is named in messages."""
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if value is None:
+        return "null"
+    return "number"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from builder.recipe.registry import SOURCES
-from builder.sources.base import LinesSource
+from builder.sources.base import LinesSource, head_bytes, json_object_keys, read_lines
 
 
 @SOURCES.register("jsonl")
@@ -13,8 +13,15 @@ class JsonlSource(LinesSource):
     """Reads JSON Lines with pyarrow; falls back to pandas when a column's type varies. A large
     file is read in byte ranges of about a partition each (whole lines)."""
 
-    def parse(self, data, path):
-        """JSON Lines bytes as a table."""
+    def file_columns(self, path: Path) -> list[str]:
+        """The keys of the records in the file's first MiB."""
+        return json_object_keys(head_bytes(path), path)
+
+    def all_file_columns(self, path: Path) -> list[str]:
+        return json_object_keys(read_lines(path, 0, None), path)
+
+    def parse(self, data, path, first_line: int = 1):
+        """JSON Lines bytes as a table; `first_line` numbers their first line in messages."""
         import io
 
         import pyarrow as pa
@@ -24,6 +31,7 @@ class JsonlSource(LinesSource):
             return pjson.read_json(io.BytesIO(data),
                                    read_options=pjson.ReadOptions(block_size=1 << 26))
         except pa.ArrowInvalid as first_error:
+            json_object_keys(data, path, first_line)  # names a line that is not an object
             return self._read_with_pandas(io.BytesIO(data), first_error)
 
     def _read_with_pandas(self, path, first_error: Exception):

@@ -42,5 +42,5 @@ def test_varying_types_then_a_cast_names_the_bad_value(ingest, project) -> None:
 def test_not_json_names_the_source_and_the_file(project) -> None:
     project.write("logs.jsonl", '{"text": "good"}\nthis is not json\n')
     with pytest.raises(DataError, match=re.escape("source 'logs' (jsonl): cannot read ")
-                       + r"\S*logs\.jsonl: .*Expected a readable jsonl file\."):
+                       + r"\S*logs\.jsonl: line 2: is not valid JSON .*expected one object"):
         read("logs.jsonl", project.root)

@@ -15,9 +15,13 @@ if TYPE_CHECKING:
 def run(ctx: Context, source: Path | None) -> dict[str, Any]:
     """`labeled/` -> `split/`, each partition's rows grouped by split; writes and returns
     `metrics/split.json`."""
-    from builder.split import run as split
+    from builder import artifacts
+    from builder.partitions import Partitions
+    from builder.splitting import split
 
-    return split(ctx)
+    metrics = split(ctx, Partitions.open(source, STAGE.reads), ctx.artifact(STAGE.artifact))
+    artifacts.write_json(metrics, ctx.metrics_path(STAGE.name))
+    return metrics
 
 
 STAGE = Stage(
@@ -25,6 +29,6 @@ STAGE = Stage(
     reads="label",
     writes=("split", "metrics/split.json"),
     sections=("seed", "task", "split"),
-    code=("builder/split.py",),
+    code=("builder/splitting.py",),
     run=run,
 )

@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from builder import stages
+from builder.pipeline import runner
 from builder.partitions import read_artifact
 from builder.errors import DataError
-from builder.split import SPLIT_COLUMN, assign, split_keys
+from builder.rows import SPLIT as SPLIT_COLUMN
+from builder.splitting import assign, split_keys
 from tests.conftest import REPO
 
 REVIEWS = pd.read_csv(REPO / "recipes/data/rotten_tomatoes.csv.bz2")
@@ -30,10 +31,10 @@ def split(project, rows: pd.DataFrame, *overrides: str, recipe: str = RECIPE):
     """Run compose, ingest, label and split over `rows`; return (split frame, split metrics)."""
     rows.to_csv(project.root / "rt.csv", index=False)
     project.recipe("rt", recipe)
-    ctx = stages.compose_stage("rt", project.root, overrides)
+    ctx = runner.compose_stage("rt", project.root, overrides)
     for name in ("ingest", "label"):
-        stages.run_stage(name, ctx)
-    metrics = stages.run_stage("split", ctx)
+        runner.run_stage(name, ctx)
+    metrics = runner.run_stage("split", ctx)
     return read_artifact(ctx.artifact("split")), metrics
 
 

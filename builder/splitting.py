@@ -1,0 +1,137 @@
+"""Splitting: assign each row to a named split from a hash of its id and the seed.
+
+A row's split depends only on its own `_id` (or its group's value) and the seed, never on the
+other rows, so adding data never moves a row from one split to another and the test split stays
+comparable across builds. Each row of each class lands in split `s` with probability equal to
+its fraction: classes are split in the declared proportions in expectation (stratified
+Bernoulli sampling); `stratify: true` reports the realised shares per class and warns when a
+class is missing from a split.
+
+Each partition is split on its own (rows grouped by split within it, in their order); the
+driver sums the partitions' counts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from builder import artifacts
+from builder.columns import require_columns, table_to_pandas, text_hashes, unit_hashes
+from builder.partitions import append_column, read_table, write_part
+from builder.rows import ID, SPLIT
+
+if TYPE_CHECKING:
+    from builder.context import Context
+    from builder.partitions import Partitions
+
+
+def assign(keys: pd.Series, fractions: dict[str, float], seed: int) -> pd.Categorical:
+    """The split of each row: thresholds over `unit_hashes` of its key, in the declared split
+    order."""
+    position = unit_hashes(keys, seed, "split")
+    names = list(fractions)
+    bounds = np.cumsum([fractions[n] for n in names])
+    bounds[-1] = 1.0  # fractions sum to 1 up to rounding; never leave a row without a split
+    codes = np.searchsorted(bounds, position, side="right")
+    return pd.Categorical.from_codes(np.minimum(codes, len(names) - 1), categories=names)
+
+
+def split_keys(df: pd.DataFrame, group: str | None) -> pd.Series:
+    """What is hashed: the group column (a row without a group is its own group) or `_id`."""
+    if group is None:
+        return df[ID]
+    require_columns(df, [group], "split.group")
+    groups = df[group].astype("string[pyarrow]")
+    return ("group:" + groups).fillna("row:" + df[ID])
+
+
+def class_counts(df: pd.DataFrame, label: str, splits: list[str]) -> dict[str, np.ndarray]:
+    """Rows per class (present in `df`) and split: {class: counts in split order}."""
+    classes, names = pd.factorize(df[label], sort=True)  # -1 where the label is missing
+    split_codes = pd.Categorical(df[SPLIT], categories=splits).codes
+    known = classes >= 0
+    flat = np.bincount(classes[known] * len(splits) + split_codes[known],
+                       minlength=len(names) * len(splits))
+    return {str(n): row for n, row in zip(names, flat.reshape(len(names), len(splits)))}
+
+
+def class_shares(counts: dict[str, np.ndarray], splits: list[str]) -> dict[str, Any]:
+    """Rows per split and class, and each class's realised share of each split."""
+    names = sorted(counts)
+    table = pd.DataFrame([counts[n] for n in names], index=names, columns=splits, dtype="int64")
+    shares = table.div(table.sum(axis=1), axis=0).round(4)
+    return {
+        "counts": {s: {c: int(n) for c, n in table[s].items()} for s in splits},
+        "shares": {c: shares.loc[c].to_dict() for c in shares.index},
+    }
+
+
+def split_part(name: str, ctx: Context, source: Path, out: Path) -> dict[str, Any]:
+    """One partition: each row's split, rows grouped by split (stable), and its counts.
+
+    Done on the Arrow table: only the columns the split reads go through pandas."""
+    config = ctx.recipe.split
+    label = ctx.recipe.task.label
+    splits = list(config.fractions)
+    table = read_table(source / name)
+    if config.group is not None:
+        require_columns(table.column_names, [config.group], "split.group")
+    df = table_to_pandas(table.select([c for c in (ID, config.group, label)
+                                       if c is not None and c in table.column_names]))
+    split = assign(split_keys(df, config.group), config.fractions, ctx.recipe.split_seed)
+    codes = np.asarray(split.codes)
+    order = np.argsort(codes, kind="stable")
+    column = pa.DictionaryArray.from_arrays(pa.array(codes[order]), pa.array(splits))
+    table = append_column(table.take(order), SPLIT, column,
+                          pd.CategoricalDtype(splits))
+    write_part(table, out / name, groups=SPLIT)
+    # The counts do not depend on the order: taken from `df` and `codes` as they were.
+    result: dict[str, Any] = {"rows": np.bincount(codes, minlength=len(splits))}
+    if label in df.columns and df[label].notna().any():
+        df[SPLIT] = pd.Categorical.from_codes(codes, categories=splits)
+        result["classes"] = class_counts(df, label, splits)
+    if config.group is not None:
+        groups = df[config.group].astype("string")
+        known = groups.notna().to_numpy()
+        hashes = text_hashes(groups[known])
+        pairs = np.unique(np.stack([hashes, codes[known].astype(np.uint64)], axis=1), axis=0)
+        result["groups"] = pairs
+    return result
+
+
+def split(ctx: Context, parts: Partitions, target: Path) -> dict[str, Any]:
+    """Write the partitions `parts` into the artifact folder `target`, each partition's rows
+    grouped by split; the split metrics."""
+    config = ctx.recipe.split
+    splits = list(config.fractions)
+    with artifacts.atomic_dir(target) as out:
+        results = ctx.map(split_part, parts.names, parts.folder, out, label="split")
+    rows = sum((r["rows"] for r in results), np.zeros(len(splits), np.int64))
+    metrics: dict[str, Any] = {
+        "seed": ctx.recipe.split_seed,
+        "group": config.group,
+        "rows": {s: int(n) for s, n in zip(splits, rows)},
+        "warnings": [],
+    }
+    counts: dict[str, np.ndarray] = {}
+    for result in results:
+        for name, row in result.get("classes", {}).items():
+            counts[name] = counts.get(name, 0) + row
+    if counts:
+        metrics.update(class_shares(counts, splits))
+        if config.stratify:
+            for split, by_class in metrics["counts"].items():
+                for name, count in by_class.items():
+                    if count == 0:
+                        metrics["warnings"].append(f"class '{name}' has no row in split '{split}'")
+    if config.group is not None:
+        pairs = [r["groups"] for r in results if len(r["groups"])]
+        pairs = np.unique(np.concatenate(pairs), axis=0) if pairs else np.zeros((0, 2), np.uint64)
+        _, per_group = np.unique(pairs[:, 0], return_counts=True)
+        metrics["groups_spanning_splits"] = int((per_group > 1).sum())
+    return metrics

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from builder.errors import did_you_mean, one_of
 from builder.labeling.human.config import HumanConfig
@@ -23,6 +23,8 @@ Problems = Iterator[tuple[str, str]]
 
 #: Labeling function kinds (`type:` of each entry under `labeling.functions`).
 FUNCTIONS = Registry("labeling function", "builder.labeling.kinds")
+#: Label models (`labeling.model.type`), one module each under `builder.labeling.models`.
+LABEL_MODELS = Registry("label model", "builder.labeling.models")
 
 #: Where the gold labels go when they are kept for evaluation only. Export never publishes a
 #: column whose name starts with `_`, and the pseudo-labeler never reads such columns.
@@ -63,13 +65,14 @@ class FunctionConfig:
 class ModelConfig:
     """How the votes of the labeling functions become one label per row.
 
-    `majority`: most votes wins; `tie_break: abstain` leaves ties unlabeled, `prior` gives them
-    to the most frequent of the tied classes. `weighted`: votes weighted by each function's
-    accuracy on the dev set (gold rows, see `labeling.gold`). `dawid_skene`: learns each
-    function's confusion matrix and the class prior by EM without gold labels.
+    `type` names a model of `LABEL_MODELS`: `majority`: most votes wins; `tie_break: abstain`
+    leaves ties unlabeled, `prior` gives them to the most frequent of the tied classes.
+    `weighted`: votes weighted by each function's accuracy on the dev set (gold rows, see
+    `labeling.gold`). `dawid_skene`: learns each function's confusion matrix and the class
+    prior by EM without gold labels.
     """
 
-    type: Literal["majority", "weighted", "dawid_skene"] = "dawid_skene"
+    type: Annotated[str, LABEL_MODELS] = "dawid_skene"
     tie_break: Literal["abstain", "prior"] = "abstain"
     max_iter: int = 200
     tol: float = 1e-6
@@ -187,11 +190,11 @@ class LabelingConfig:
         if self.unlabeled == "pseudo" and self.pseudo is None:
             yield "unlabeled", ("found 'pseudo', but labeling.pseudo is not set; expected a "
                                 "`pseudo:` section, or 'drop' or 'keep'.")
-        if self.model.type == "weighted" and self.gold.use == "evaluate" \
-                and self.gold.dev_fraction == 0:
-            yield "model.type", ("found 'weighted', which learns weights from gold dev rows, but "
-                                 "gold.use is 'evaluate' with gold.dev_fraction 0; expected a "
-                                 "gold.dev_fraction > 0 or gold.use: label.")
+        if self.gold.use == "evaluate" and self.gold.dev_fraction == 0 \
+                and LABEL_MODELS.get(self.model.type).learns_from_dev:
+            yield "model.type", (f"found '{self.model.type}', which learns from gold dev rows, "
+                                 "but gold.use is 'evaluate' with gold.dev_fraction 0; expected "
+                                 "a gold.dev_fraction > 0 or gold.use: label.")
         if self.batch_size < 1:
             yield "batch_size", f"found {self.batch_size}, expected a positive integer."
         features = ctx.recipe.task.features or []

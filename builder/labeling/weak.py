@@ -80,11 +80,12 @@ def fit_label_model(ctx: Context, votes: list[Votes]) -> tuple[Weak, dict[str, A
     metrics = analyze(Patterns(table.patterns, evaluated, counts), names_, kinds, classes,
                       evaluated_gold)
     model = make_model(config.model, len(classes))
-    if config.model.type == "weighted":
+    if model.learns_from_dev:
         dev, dev_gold = expand(lambda v: v.dev_pairs)
         if not len(dev):
-            raise DataError("labeling.model: the weighted model learns from gold dev rows, but "
-                            "no row has a gold label in the dev set; expected gold labels.")
+            raise DataError(f"labeling.model: the {config.model.type} model learns from gold dev "
+                            "rows, but no row has a gold label in the dev set; expected gold "
+                            "labels.")
         model.fit(table.patterns[dev], dev_gold)
     else:
         model.fit_patterns(table)

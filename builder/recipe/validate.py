@@ -11,10 +11,10 @@ import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from builder.errors import RecipeError, RecipeErrors, did_you_mean, one_of
-from builder.recipe.registry import UnknownType
+from builder.recipe.registry import Registry, UnknownType
 from builder.recipe.schema import CheckContext, Recipe
 
 _INVALID = object()
@@ -35,12 +35,25 @@ def describe(value: Any) -> str:
     return repr(value)
 
 
+def registered_names(tp: Any) -> list[str] | None:
+    """The names a key may take when its annotation is `Annotated[str, REGISTRY]` (a recipe
+    value that names a registered choice: a label model, a labeling tool, ...), else None."""
+    if typing.get_origin(tp) is Annotated:
+        registry = next((m for m in tp.__metadata__ if isinstance(m, Registry)), None)
+        if registry is not None:
+            return registry.names()
+    return None
+
+
 def expected(tp: Any) -> str:
     """How a type annotation reads in an 'expected ...' clause."""
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if tp is Any:
         return "any value"
+    names = registered_names(tp)
+    if names is not None:
+        return f"one of {one_of(names)}"
     if origin in (Union, types.UnionType):
         parts = [expected(a) for a in args if a is not type(None)]
         text = " or ".join(parts)
@@ -72,7 +85,8 @@ def _same_shape(tp: Any, value: Any) -> bool:
     if isinstance(value, Mapping):
         return dataclasses.is_dataclass(tp) or origin is dict
     if isinstance(value, str):
-        return tp is str or (origin is Literal and all(isinstance(a, str) for a in typing.get_args(tp)))
+        return tp is str or registered_names(tp) is not None or (
+            origin is Literal and all(isinstance(a, str) for a in typing.get_args(tp)))
     return False
 
 
@@ -100,6 +114,12 @@ class Converter:
             return self.fail(
                 key, f"found {describe(value)}, expected {expected(tp)}."
                 + did_you_mean(value, [str(a) for a in args]))
+        names = registered_names(tp)
+        if names is not None:
+            if isinstance(value, str) and value in names:
+                return value
+            return self.fail(key, f"found {describe(value)}, expected {expected(tp)}."
+                             + did_you_mean(value, names))
         if origin is list:
             if not isinstance(value, list):
                 return self.fail(key, f"found {describe(value)}, expected {expected(tp)}.")
@@ -158,7 +178,7 @@ class Converter:
             if cls is _INVALID:
                 return _INVALID
         fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
-        hints = typing.get_type_hints(cls)
+        hints = typing.get_type_hints(cls, include_extras=True)
         here = f"{key}." if key else ""
         ok = True
         for name in value:

@@ -175,7 +175,7 @@ labeling:
 """)
     assert "labeling.unlabeled: found 'pseudo', but labeling.pseudo is not set" in message
     assert "labeling.min_confidence: found 1.5, expected a number in [0, 1]." in message
-    assert "labeling.model.type: found 'weighted', which learns weights from gold dev rows" in message
+    assert "labeling.model.type: found 'weighted', which learns from gold dev rows" in message
 
 
 def test_gold_for_evaluation_cannot_be_published(project) -> None:

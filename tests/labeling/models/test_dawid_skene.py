@@ -1,64 +1,11 @@
-"""Label models on tiny literal matrices, and Dawid-Skene on a simulated dataset."""
+"""Dawid-Skene on literal matrices and on simulated datasets."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from builder.labeling.models import (
-    DawidSkeneModel,
-    MajorityModel,
-    Patterns,
-    WeightedModel,
-    break_ties,
-)
-
-# 5 rows x 3 functions, classes 0..2, -1 = abstain.
-L = np.array([
-    [0, 0, -1],
-    [0, 1, -1],
-    [1, 1, 2],
-    [-1, -1, -1],
-    [2, -1, 2],
-], dtype=np.int8)
-
-
-def test_patterns_count_distinct_rows() -> None:
-    matrix = np.array([[0, -1], [0, -1], [1, 1]], dtype=np.int8)
-    patterns = Patterns.of(matrix, 2)
-    assert patterns.patterns.tolist() == [[0, -1], [1, 1]]
-    assert patterns.counts.tolist() == [2, 1]
-    assert patterns.patterns[patterns.inverse].tolist() == matrix.tolist()
-
-
-def test_majority_ties_abstain() -> None:
-    model = MajorityModel(3, tie_break="abstain").fit(L)
-    assert model.predict(L).tolist() == [0, -1, 1, -1, 2]
-    probabilities = model.predict_proba(L)
-    assert np.allclose(probabilities[[0, 1, 2, 4]], [[1, 0, 0], [0.5, 0.5, 0], [0, 2 / 3, 1 / 3],
-                                                     [0, 0, 1]])
-    assert np.isnan(probabilities[3]).all()
-
-
-def test_majority_ties_go_to_the_class_prior() -> None:
-    # Untied majority labels: class 0 once, class 1 twice -> the 0/1 tie goes to class 1.
-    matrix = np.array([[0, 1], [1, -1], [1, 1], [0, -1]], dtype=np.int8)
-    model = MajorityModel(2, tie_break="prior").fit(matrix)
-    assert model.predict(matrix).tolist() == [1, 1, 1, 0]
-    assert MajorityModel(2, tie_break="abstain").fit(matrix).predict(matrix).tolist() == [-1, 1, 1, 0]
-
-
-def test_weighted_model_trusts_the_accurate_function() -> None:
-    # Function 0 is right on all 4 dev rows, function 1 wrong on all 4: on a conflict
-    # (row 4) the weighted model follows function 0 where majority vote ties.
-    matrix = np.array([[0, 1], [1, 0], [0, 1], [1, 0], [0, 1]], dtype=np.int8)
-    dev = np.array([0, 1, 0, 1, -1])
-    model = WeightedModel(2).fit(matrix, dev)
-    assert model.accuracy.tolist() == pytest.approx([5 / 6, 1 / 6])
-    assert model.predict(matrix).tolist() == [0, 1, 0, 1, 0]
-    assert model.predict_proba(matrix)[4, 0] == pytest.approx(1 / (1 + np.exp(-2 * np.log(5))))
-    assert MajorityModel(2).fit(matrix).predict(matrix).tolist() == [-1, -1, -1, -1, -1]
-
+from builder.labeling.models import DawidSkeneModel, MajorityModel
 
 def test_dawid_skene_on_a_literal_matrix() -> None:
     # Functions 0 and 1 agree on every row both vote on; function 2 agrees with them on 6 of
@@ -91,12 +38,6 @@ def test_conflicting_functions_that_fire_together_are_one_block() -> None:
     # An output the block never gave ([1, 0]) still gets finite probabilities.
     assert model.predict_proba(np.array([[0, -1], [0, 1], [1, 0]], dtype=np.int8)).round(3).tolist() \
         == [[0.989, 0.011], [0.5, 0.5], [0.5, 0.5]]
-
-
-def test_break_ties_literal() -> None:
-    scores = np.array([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5], [np.nan] * 3])
-    assert break_ties(scores, "abstain", None).tolist() == [-1, 2, -1]
-    assert break_ties(scores, "prior", np.array([0.1, 0.6, 0.3])).tolist() == [1, 2, -1]
 
 
 def simulate(rows: int, accuracies: list[float], propensity: float, prior: list[float],

@@ -156,8 +156,8 @@ def test_ingest_killed_mid_write_leaves_the_previous_artifact(project: Path) -> 
 
 
 def test_failing_stages_leave_previous_outputs_whole(project: Path, monkeypatch) -> None:
-    from builder import split
-    from builder.export import stage as export_stage
+    from builder import splitting
+    from builder.export import card
 
     data = project / "data" / "big"
     run_cli("stage", "compose", "big", "split.seed=42", cwd=project, check=True)
@@ -170,7 +170,7 @@ def test_failing_stages_leave_previous_outputs_whole(project: Path, monkeypatch)
         raise OSError("disk full")
 
     with monkeypatch.context() as patch:
-        patch.setattr(split, "write_part", broken_write)
+        patch.setattr(splitting, "write_part", broken_write)
         with pytest.raises(OSError, match="disk full"):
             stages.run_stage("split", ctx)
     assert snapshot(data, ["split", "augmented"]) == artifacts_before
@@ -182,7 +182,7 @@ def test_failing_stages_leave_previous_outputs_whole(project: Path, monkeypatch)
     def broken_card(*args, **kwargs):
         raise RuntimeError("card failed")
 
-    monkeypatch.setattr(export_stage, "render_card", broken_card)
+    monkeypatch.setattr(card, "render_card", broken_card)
     with pytest.raises(RuntimeError, match="card failed"):
         stages.run_stage("export", ctx)
     assert snapshot(data, EXPORT_OUTPUTS) == outputs_before

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,6 @@ from builder import artifacts
 
 METRICS_FILE = "dvc_metrics.json"
 PLOTS_DIR = "dvc_plots"
-STAGES = ("ingest", "label", "split", "augment")
 
 
 def scalars(figures: dict[str, Any]) -> dict[str, float | int]:
@@ -26,8 +26,9 @@ def scalars(figures: dict[str, Any]) -> dict[str, float | int]:
             if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
-def dvc_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
-    """The figures `dvc metrics show` lists for a build."""
+def dvc_metrics(metrics: dict[str, Any], stages: Sequence[str]) -> dict[str, Any]:
+    """The figures `dvc metrics show` lists for a build (`stages`: those whose metrics it
+    holds, in order)."""
     export = metrics["export"]
     rows = dict(export["rows_per_split"])
     result: dict[str, Any] = {
@@ -36,7 +37,7 @@ def dvc_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
         "label_sources": _totals(export.get("label_sources_per_split") or {}),
         "origins": _totals(export.get("origins_per_split") or {}),
     }
-    for stage in STAGES:
+    for stage in stages:
         figures = scalars(metrics.get(stage) or {})
         if figures:
             result[stage] = figures
@@ -66,9 +67,9 @@ def plot_tables(metrics: dict[str, Any]) -> dict[str, tuple[list[str], list[list
     }
 
 
-def write_dvc_files(metrics: dict[str, Any], data_dir: Path) -> None:
+def write_dvc_files(metrics: dict[str, Any], stages: Sequence[str], data_dir: Path) -> None:
     """Write `dvc_metrics.json` and `dvc_plots/*.csv` under a recipe's data folder."""
-    artifacts.write_json(dvc_metrics(metrics), data_dir / METRICS_FILE)
+    artifacts.write_json(dvc_metrics(metrics, stages), data_dir / METRICS_FILE)
     for name, (header, rows) in plot_tables(metrics).items():
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")

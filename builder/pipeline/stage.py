@@ -40,3 +40,9 @@ class Stage:
     def artifact(self) -> str:
         """The folder (or file) under `data/<recipe>/` that the next stage reads."""
         return self.writes[0]
+
+    @property
+    def metrics(self) -> str | None:
+        """Its metrics file under `data/<recipe>/` (`metrics/NAME.json`), if it writes one."""
+        name = f"metrics/{self.name}.json"
+        return name if name in self.writes else None

@@ -25,7 +25,7 @@ METRICS = {
 
 
 def test_metrics_hold_headline_figures_and_numeric_stage_figures() -> None:
-    assert dvc_metrics(METRICS) == {
+    assert dvc_metrics(METRICS, ["ingest", "label", "split", "augment"]) == {
         "rows": {"total": 11, "train": 9, "test": 2},
         "classes": {"train": {"a": 5, "b": 4}, "test": {"a": 1, "b": 1}},
         "label_sources": {"gold": 9, "unlabeled": 2},

@@ -9,9 +9,9 @@ import pandas as pd
 import pyarrow as pa
 
 from builder.columns import STRING
-from builder.export.dataset import (features_for, output_columns, to_arrow_table,
-                                    write_dataset_dict_json, write_split_state)
-from builder.export.stage import SplitWriter, load_dataset_dict
+from builder.export.saved import load_dataset_dict, write_dataset_dict_json, write_split_state
+from builder.export.schema import features_for, output_columns, to_arrow_table
+from builder.export.writer import SplitWriter
 from builder.recipe.schema import TaskConfig
 
 TASK = TaskConfig(type="text-classification", text="text", label="label", classes=["neg", "pos"])

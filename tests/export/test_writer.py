@@ -1,11 +1,12 @@
-"""Export metrics counted from the published tables."""
+"""Writing a split: counts from the published tables, batch sizes, files that do not depend on
+how the rows arrive, dictionary choice."""
 
 from __future__ import annotations
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from builder.export.stage import label_source_counts
+from builder.export.writer import label_source_counts
 
 
 def test_made_rows_count_under_their_origin_and_rows_without_a_label_as_unlabeled() -> None:
@@ -42,7 +43,7 @@ def on_its_own(table: pa.Table) -> pa.Table:
 
 
 def test_batch_bytes_are_the_bytes_of_each_batch_laid_out_on_its_own() -> None:
-    from builder.export.stage import batch_bytes
+    from builder.export.sizing import batch_bytes
 
     table = published(2_345)
     expected = [on_its_own(table.slice(start, 1000)).nbytes for start in range(0, 2_345, 1000)]
@@ -54,21 +55,21 @@ def test_batch_bytes_are_the_bytes_of_each_batch_laid_out_on_its_own() -> None:
 def test_split_files_do_not_depend_on_how_the_rows_arrive(tmp_path, monkeypatch) -> None:
     import datasets
 
-    from builder.export import stage
+    from builder.export import sizing, writer
 
-    monkeypatch.setattr(stage, "ROW_GROUP_BYTES", 40_000)  # several row groups
+    monkeypatch.setattr(writer, "ROW_GROUP_BYTES", 40_000)  # several row groups
     features = datasets.Features.from_arrow_schema(SCHEMA)
     features["label"] = datasets.ClassLabel(names=["a", "b"])
     table = published(5_500).cast(features.arrow_schema)
     files = []
     for cuts in ([5_500], [1, 999, 2_500, 2_000], [3_333, 2_167]):
         hub, saved = tmp_path / f"hub{len(files)}", tmp_path / f"saved{len(files)}"
-        writer = stage.SplitWriter("train", features, hub, saved)
+        split_writer = writer.SplitWriter("train", features, hub, saved)
         start = 0
         for rows in cuts:
-            writer.add(table.slice(start, rows))
+            split_writer.add(table.slice(start, rows))
             start += rows
-        result = writer.close()
+        result = split_writer.close()
         assert result["rows"] == 5_500 and result["classes"].tolist() == [2_750, 2_750]
         files.append([p.read_bytes() for p in sorted([*hub.rglob("*.parquet"),
                                                       *saved.rglob("*.arrow")])])
@@ -84,19 +85,19 @@ def test_split_files_do_not_depend_on_how_the_rows_arrive(tmp_path, monkeypatch)
 def test_shards_use_dictionaries_only_for_columns_that_repeat(tmp_path) -> None:
     import datasets
 
-    from builder.export import stage
+    from builder.export import sizing, writer
 
     features = datasets.Features.from_arrow_schema(SCHEMA)
     features["label"] = datasets.ClassLabel(names=["a", "b"])
     table = published(3_000).cast(features.arrow_schema)
-    options = stage.shard_column_options(features, features.arrow_schema, table)
+    options = sizing.shard_column_options(features, features.arrow_schema, table)
     assert options["use_dictionary"] == ["text", "flag", "label"]  # not _id, nor score
     assert options["compression"] == dict.fromkeys(SCHEMA.names, "snappy")
-    empty = stage.shard_column_options(features, features.arrow_schema, None)
+    empty = sizing.shard_column_options(features, features.arrow_schema, None)
     assert empty["use_dictionary"] == SCHEMA.names  # push_to_hub's choice
-    writer = stage.SplitWriter("train", features, tmp_path / "hub", tmp_path / "saved")
-    writer.add(table)
-    writer.close()
+    split_writer = writer.SplitWriter("train", features, tmp_path / "hub", tmp_path / "saved")
+    split_writer.add(table)
+    split_writer.close()
     row_group = pq.ParquetFile(next((tmp_path / "hub").rglob("*.parquet"))).metadata.row_group(0)
     encoded = {row_group.column(i).path_in_schema:
                "RLE_DICTIONARY" in row_group.column(i).encodings

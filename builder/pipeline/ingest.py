@@ -15,8 +15,10 @@ if TYPE_CHECKING:
 def run(ctx: Context, source: Path | None) -> dict[str, Any]:
     """Sources -> transforms -> `ingested/`; writes and returns `metrics/ingest.json`."""
     from builder import artifacts
+    from builder.sources.columns_check import check_ingest
     from builder.sources.passes import ingest
 
+    check_ingest(ctx)  # every column the recipe names, before any row is read
     metrics = ingest(ctx, ctx.artifact(STAGE.artifact))
     artifacts.write_json(metrics, ctx.metrics_path(STAGE.name))
     return metrics

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, ClassVar
 from builder.errors import did_you_mean, one_of
 from builder.recipe.registry import SOURCES
 from builder.recipe.schema import CheckContext, Problems
-from builder.sources.base import FileSourceConfig, LinesSource
+from builder.sources.base import FileSourceConfig, LinesSource, json_object_keys, read_lines
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -115,6 +115,65 @@ class FeedbackSource(LinesSource):
         super().__init__(*args, **kwargs)
         self.report = {"records": 0, "without_consent": 0, "outside_window": 0,
                        "duplicates_of_other_sources": 0, "corrections": 0, "rows": 0}
+
+    def columns(self) -> list[str]:
+        """The rows' columns, from the records in each file's first MiB or, when a field the
+        options name is not among them, from every record; a field missing from all of them
+        is an error with a did-you-mean (a consent field misspelt would keep no row)."""
+        from builder.sources.base import head_bytes
+
+        files = self.config.files(self.root)
+        fields, inputs = self._fields(files, head_bytes)
+        if self.missing_fields(fields, inputs):
+            fields, inputs = self._fields(files, lambda path: read_lines(path, 0, None))
+        missing = self.missing_fields(fields, inputs)
+        if missing:
+            key, name, choices = missing[0]
+            shown = str(files[0]) if len(files) == 1 else f"{self.config.path} ({len(files)} files)"
+            raise self.error(
+                f"{shown}: `{key}: {name}` names no field of the records; they have "
+                f"{', '.join(choices) or 'none'}." + did_you_mean(name, choices)
+                + f" Expected `{key}` to name one of them.")
+        config: FeedbackConfig = self.config
+        if config.inputs_field is None:
+            inputs = [f for f in fields if f not in self._reserved()]
+        return [FEEDBACK_ID, *inputs, PREDICTION, SCORE, CORRECTION, TIMESTAMP]
+
+    def all_columns(self) -> list[str]:
+        return self.columns()
+
+    def _fields(self, files: list[Path], read) -> tuple[list[str], list[str]]:
+        fields: dict[str, None] = {}
+        inputs: dict[str, None] = {}
+        for path in files:
+            found, nested = record_fields(read(path), path, self.config.inputs_field)
+            fields.update(dict.fromkeys(found))
+            inputs.update(dict.fromkeys(nested))
+        return list(fields), list(inputs)
+
+    def _reserved(self) -> set[str]:
+        config: FeedbackConfig = self.config
+        return {config.id_field, config.prediction_field, config.score_field,
+                config.correction_field, config.timestamp_field, config.consent_field}
+
+    def missing_fields(self, fields: list[str], inputs: list[str]
+                       ) -> list[tuple[str, str, list[str]]]:
+        """(option, field, the records' fields) for each field an option names that the
+        records lack: always for the id, inputs and consent fields; for the others when set
+        to a name other than the default, or when a field of the records is close to it."""
+        config: FeedbackConfig = self.config
+        defaults = FeedbackConfig.__dataclass_fields__
+        missing = []
+        for key in ("id_field", "inputs_field", "consent_field", "prediction_field",
+                    "score_field", "correction_field", "timestamp_field"):
+            name = getattr(config, key)
+            if name is None or name in fields:
+                continue
+            required = key in ("id_field", "inputs_field", "consent_field") or (
+                key == "timestamp_field" and (config.since or config.until))
+            if required or name != defaults[key].default or did_you_mean(name, fields):
+                missing.append((key, name, fields))
+        return missing
 
     def parse(self, data: bytes, path: Path) -> pa.Table:
         """The rows of JSON Lines bytes read from `path`."""
@@ -275,6 +334,23 @@ class FeedbackSource(LinesSource):
         values = {c: comparable(df[c]) if c in df.columns
                   else pd.Series(pd.NA, index=df.index, dtype=STRING) for c in config.dedup_on}
         return pd.util.hash_pandas_object(pd.DataFrame(values), index=False).to_numpy()
+
+
+def record_fields(data: bytes, path: Path, inputs_field: str | None
+                  ) -> tuple[list[str], list[str]]:
+    """The top-level fields of some JSON Lines records, and the fields of their inputs
+    objects (`inputs_field`), each in first-seen order."""
+    import json
+
+    fields = json_object_keys(data, path)
+    inputs: dict[str, None] = {}
+    if inputs_field is not None and inputs_field in fields:
+        for line in data.splitlines():
+            if line.strip():
+                nested = json.loads(line).get(inputs_field)
+                if isinstance(nested, dict):
+                    inputs.update(dict.fromkeys(nested))
+    return fields, list(inputs)
 
 
 def comparable(series: pd.Series) -> pd.Series:

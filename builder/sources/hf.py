@@ -74,7 +74,7 @@ def resolve_commit(repo_id: str, revision: str) -> str:
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
 
-    from builder.export.publish import hub_endpoint
+    from builder.publish.hub import hub_endpoint
 
     try:
         return HfApi(endpoint=hub_endpoint()).dataset_info(repo_id, revision=revision).sha
@@ -103,6 +103,35 @@ class HfSource(Source):
 
     def read(self):
         return concat_tables(list(self.read_piece(None, 2**62)), self.error)
+
+    def columns(self) -> list[str] | None:
+        """A local dataset's column names from its `dataset_info.json` files (save_to_disk)
+        or its parquet schemas; None for a Hub repository or other folders."""
+        import json
+
+        if self.config.repo_id is not None:
+            return None
+        folder = self.config.folder(self.root)
+        infos = sorted(folder.glob("dataset_info.json")) + sorted(folder.glob("*/dataset_info.json"))
+        if self.config.splits and (folder / "dataset_dict.json").is_file():
+            infos = [folder / s / "dataset_info.json" for s in self.config.splits]
+        names: dict[str, None] = {}
+        if is_saved_to_disk(folder):
+            for info in infos:
+                try:
+                    features = json.loads(info.read_text()).get("features") or {}
+                except (OSError, ValueError):
+                    return None
+                names.update(dict.fromkeys(features))
+            return list(names) if infos else None
+        files = sorted(folder.rglob("*.parquet"))
+        if not files or any(folder.rglob("*.csv")) or any(folder.rglob("*.json*")):
+            return None
+        import pyarrow.parquet as pq
+
+        for file in files:
+            names.update(dict.fromkeys(pq.read_schema(file).names))
+        return list(names)
 
     def read_piece(self, piece, partition_bytes):
         """Every wanted split, memory-mapped, in slices of about `partition_bytes`."""

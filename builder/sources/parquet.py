@@ -13,6 +13,12 @@ class ParquetSource(FileSource):
     """Reads parquet files with pyarrow; a large file in groups of row groups of about a
     partition each (by their uncompressed size)."""
 
+    def file_columns(self, path: Path) -> list[str]:
+        """The names in the file's schema (its footer)."""
+        import pyarrow.parquet as pq
+
+        return pq.read_schema(path).names
+
     def read_file(self, path: Path):
         import pyarrow.parquet as pq
 

@@ -48,6 +48,35 @@ class SqlSource(Source):
 
     Config = SqlConfig
 
+    def columns(self) -> list[str] | None:
+        """The query's column names from its cursor description: the query runs, no row is
+        fetched."""
+        import sqlalchemy
+
+        engine = self._engine()
+        try:
+            with engine.connect() as connection:
+                result = connection.execute(sqlalchemy.text(self.config.query))
+                names = list(result.keys())
+                result.close()
+                return names
+        except sqlalchemy.exc.SQLAlchemyError as error:
+            message = " ".join(str(getattr(error, "orig", None) or error).split())
+            raise self.error(f"the query failed: {message}") from error
+        finally:
+            engine.dispose()
+
+    def _engine(self):
+        import sqlalchemy
+
+        url = self.config.engine_url(self.root)
+        if url.startswith("sqlite:///"):
+            url = f"sqlite:///file:{url.removeprefix('sqlite:///')}?mode=ro&uri=true"
+        try:
+            return sqlalchemy.create_engine(url)
+        except (sqlalchemy.exc.SQLAlchemyError, ImportError) as error:
+            raise self.error(f"cannot open the database: {error}") from error
+
     def read(self):
         from builder.sources.base import concat_tables
 
@@ -61,13 +90,7 @@ class SqlSource(Source):
         import pyarrow as pa
         import sqlalchemy
 
-        url = self.config.engine_url(self.root)
-        if url.startswith("sqlite:///"):
-            url = f"sqlite:///file:{url.removeprefix('sqlite:///')}?mode=ro&uri=true"
-        try:
-            engine = sqlalchemy.create_engine(url)
-        except (sqlalchemy.exc.SQLAlchemyError, ImportError) as error:
-            raise self.error(f"cannot open the database: {error}") from error
+        engine = self._engine()
         rows = max(1000, min(partition_bytes // 256, 10**8))
         try:
             with engine.connect() as connection:

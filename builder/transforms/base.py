@@ -34,6 +34,18 @@ class Transform:
     def apply(self, df: pd.DataFrame) -> pd.DataFrame:
         raise NotImplementedError
 
+    def column_refs(self) -> list[tuple[str, str]]:
+        """(key under the transform, column) for each column the config names, checked
+        against the data's columns before any row is read."""
+        columns = getattr(self.config, "columns", None)
+        if isinstance(columns, dict):
+            return [(f"columns.{c}", c) for c in columns]
+        return [(f"columns[{i}]", c) for i, c in enumerate(columns or [])]
+
+    def columns_after(self, columns: list[str]) -> list[str]:
+        """The column names after this step, given those before it."""
+        return columns
+
 
 def data_columns(df: pd.DataFrame) -> list[str]:
     """The columns that hold data, not bookkeeping."""

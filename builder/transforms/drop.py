@@ -28,6 +28,9 @@ class Drop(Transform):
 
     Config = DropConfig
 
+    def columns_after(self, columns):
+        return [c for c in columns if c not in self.config.columns]
+
     def apply(self, df):
         require_columns(df, self.config.columns, self.owner)
         return df.drop(columns=self.config.columns)

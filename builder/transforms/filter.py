@@ -28,6 +28,25 @@ def syntax_problem(expression: str) -> str | None:
     return None
 
 
+#: Names an expression may use that are no columns.
+_CONSTANTS = {"True", "False", "None", "true", "false", "nan", "inf", "NaN"}
+
+
+def query_names(expression: str) -> list[str]:
+    """The columns a query expression names: bare names (not attributes nor called
+    functions) and backticked names, in order of appearance, once each."""
+    quoted = _BACKTICKED.findall(expression)
+    try:
+        tree = ast.parse(_BACKTICKED.sub("_column", expression), mode="eval")
+    except SyntaxError:
+        return []
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    names = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called]
+    found = [n.id for n in sorted(names, key=lambda n: n.col_offset)
+             if n.id != "_column" and n.id not in _CONSTANTS]
+    return list(dict.fromkeys(found + [q.strip("`") for q in quoted]))
+
+
 @dataclass(kw_only=True)
 class FilterConfig(TransformConfig):
     """`query: "rating >= 3 and text.str.len() > 10"`; names with spaces go in backticks."""
@@ -46,6 +65,9 @@ class Filter(Transform):
     """Evaluates the expression over whole columns with `DataFrame.eval`."""
 
     Config = FilterConfig
+
+    def column_refs(self):
+        return [("query", name) for name in query_names(self.config.query)]
 
     def apply(self, df):
         import pandas as pd

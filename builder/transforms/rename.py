@@ -29,6 +29,9 @@ class Rename(Transform):
 
     Config = RenameConfig
 
+    def columns_after(self, columns):
+        return [self.config.columns.get(c, c) for c in columns]
+
     def apply(self, df):
         require_columns(df, list(self.config.columns), self.owner)
         kept = [c for c in df.columns if c not in self.config.columns]

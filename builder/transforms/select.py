@@ -23,6 +23,10 @@ class Select(Transform):
 
     Config = SelectConfig
 
+    def columns_after(self, columns):
+        keep = [c for c in INTERNAL_COLUMNS if c in columns]
+        return keep + [c for c in self.config.columns if c not in keep]
+
     def apply(self, df):
         require_columns(df, self.config.columns, self.owner)
         keep = [c for c in INTERNAL_COLUMNS if c in df.columns]

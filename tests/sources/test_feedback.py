@@ -8,7 +8,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from builder import artifacts, stages
+from builder import artifacts
+
+from builder.pipeline import runner
 from builder.partitions import read_artifact
 from builder.errors import DataError, RecipeErrors
 from builder.recipe.compose import load
@@ -66,9 +68,9 @@ def app(project):
 
 
 def ingest_and_label(project, name="shop"):
-    ctx = stages.compose_stage(name, project.root)
-    stages.run_stage("ingest", ctx)
-    stages.run_stage("label", ctx)
+    ctx = runner.compose_stage(name, project.root)
+    runner.run_stage("ingest", ctx)
+    runner.run_stage("label", ctx)
     return ctx
 
 
@@ -98,7 +100,7 @@ def test_feedback_rows_corrections_and_metrics(app) -> None:
 
 
 def test_rows_without_consent_never_enter_the_dataset(app) -> None:
-    ctx = stages.build("shop", app.root, progress=False)
+    ctx = runner.build("shop", app.root, progress=False)
     secret = ("Secret text nobody agreed", "Also secret")
     outputs = [part for n in ("ingested", "labeled", "split", "augmented")
                for part in sorted(ctx.artifact(n).glob("part-*.parquet"))]
@@ -141,19 +143,19 @@ def test_top_level_inputs_epoch_times_and_consent_words(project) -> None:
 
 def test_a_broken_log_line_is_named(app) -> None:
     (app.root / "logs/predictions-1.jsonl").write_text(LOG[0] + "\n{\"id\": \"b\", \n")
-    ctx = stages.compose_stage("shop", app.root)
+    ctx = runner.compose_stage("shop", app.root)
     with pytest.raises(DataError, match=r"source 'app' \(feedback\): .*predictions-1.jsonl: "
-                                        r"line 2: not JSON \(.*\); expected one object per line"):
-        stages.run_stage("ingest", ctx)
+                                        r"line 2: is not valid JSON \(.*\); expected one object per line"):
+        runner.run_stage("ingest", ctx)
 
 
 def test_records_without_an_id_field(app) -> None:
     (app.root / "logs/predictions-1.jsonl").write_text(
         json.dumps({"ident": 1, "inputs": {"text": "x"}, "consent": True}) + "\n")
-    ctx = stages.compose_stage("shop", app.root)
-    with pytest.raises(DataError, match=r"the records have no field 'id'; they have ident, inputs, "
-                                        r"consent"):
-        stages.run_stage("ingest", ctx)
+    ctx = runner.compose_stage("shop", app.root)
+    with pytest.raises(DataError, match=r"`id_field: id` names no field of the records; they "
+                                        r"have ident, inputs, consent"):
+        runner.run_stage("ingest", ctx)
 
 
 def test_a_correction_outside_the_classes(app) -> None:

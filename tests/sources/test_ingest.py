@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from builder.errors import DataError, RecipeErrors
+from builder.errors import DataError, FlywheelError, RecipeErrors
 
 
 def rows(df: pd.DataFrame) -> dict[str, list]:
@@ -96,16 +96,20 @@ def test_a_bool_column_one_source_lacks_stays_boolean(ingest, project) -> None:
 
 @pytest.mark.parametrize("source, message", [
     ("{type: csv, path: shop.csv, columns: [review, stras]}",
-     "source 'shop': column 'stras' not found; the table has review_id, review, stars, label. "
+     "recipes/t.yaml: sources.shop.columns[1]: found 'stras', which is not a column of source "
+     "'shop'; the columns there are 'review_id', 'review', 'stars', 'label'. "
      "Did you mean 'stars'?"),
     ("{type: csv, path: shop.csv, rename: {reviw: text}}",
-     "source 'shop': column 'reviw' not found; the table has review_id, review, stars, label. "
+     "recipes/t.yaml: sources.shop.rename.reviw: found 'reviw', which is not a column of source "
+     "'shop'; the columns there are 'review_id', 'review', 'stars', 'label'. "
      "Did you mean 'review'?"),
     ("{type: csv, path: shop.csv, cast: {star: float}}",
-     "source 'shop': column 'star' not found; the table has review_id, review, stars, label. "
+     "recipes/t.yaml: sources.shop.cast.star: found 'star', which is not a column of source "
+     "'shop'; the columns there are 'review_id', 'review', 'stars', 'label'. "
      "Did you mean 'stars'?"),
     ("{type: csv, path: shop.csv, key: [id]}",
-     "source 'shop': column 'id' not found; the table has review_id, review, stars, label."),
+     "recipes/t.yaml: sources.shop.key[0]: found 'id', which is not a column of source 'shop'; "
+     "the columns there are 'review_id', 'review', 'stars', 'label'."),
     ("{type: csv, path: shop.csv, rename: {review: label}}",
      "source 'shop': two columns are named 'label' after `rename`; expected distinct names: "
      "rename the other 'label' too, or pick another name."),
@@ -113,25 +117,26 @@ def test_a_bool_column_one_source_lacks_stays_boolean(ingest, project) -> None:
      "source 'shop': has a column '_id', a name the builder gives every row; expected it "
      "renamed"),
     ("{type: csv, path: shop.csv, rename: {label: grade}, label_map: {positive: pos}}",
-     "source 'shop' (label_map): column 'label' not found; the table has review_id, review, "
-     "stars, grade."),
+     "recipes/t.yaml: sources.shop.label_map: found 'label', which is not a column of source "
+     "'shop' (task.label, whose values label_map maps); the columns there "
+     "are 'review_id', 'review', 'stars', 'grade'."),
     ("{type: csv, path: shop.csv, cast: {review: int}}",
      "source 'shop': cannot cast column 'review' to int: "),
 ])
 def test_data_problems_name_the_source(ingest, two_sources, source, message) -> None:
-    with pytest.raises(DataError, match=re.escape(message)):
+    with pytest.raises(FlywheelError, match=re.escape(message)):
         ingest(f"shop: {source}")
 
 
 def test_a_file_deleted_after_compose_is_named_when_ingest_runs(ingest, project) -> None:
-    from builder import stages
+    from builder.pipeline import runner
 
     project.write("shop.csv", "text,label\ngood,pos\n")
     ingest("shop: {type: csv, path: shop.csv}")
     (project.root / "shop.csv").unlink()
     with pytest.raises(RecipeErrors, match=re.escape(
             "data/t/recipe.yaml: sources.shop.path: no file matches 'shop.csv'")):
-        stages.run_stage("ingest", stages.open_context("t", project.root))
+        runner.run_stage("ingest", runner.open_context("t", project.root))
 
 
 def test_unknown_label_values_pass_to_the_label_stage_unchanged(ingest, project) -> None:
@@ -163,38 +168,38 @@ def test_transforms_run_in_order_and_record_rows_in_and_out(ingest, project) -> 
 
 @pytest.mark.parametrize("task, message", [
     ("{type: text-classification, text: body, label: label, classes: [pos, neg]}",
-     "task.text (after sources and transforms): column 'body' not found; the table has _id, "
-     "_source, text, label."),
+     "recipes/t.yaml: task.text: found 'body', which is not a column of the sources; the "
+     "columns there are 'text', 'label'."),
     ("{type: tabular-classification, label: label, classes: [pos, neg], features: [txt]}",
-     "task.features (after sources and transforms): column 'txt' not found; the table has _id, "
-     "_source, text, label. Did you mean 'text'?"),
+     "recipes/t.yaml: task.features[0]: found 'txt', which is not a column of the sources; the "
+     "columns there are 'text', 'label'. Did you mean 'text'?"),
 ])
 def test_task_columns_must_exist_after_ingest(project, task, message) -> None:
-    from builder import stages
+    from builder.pipeline import runner
 
     project.write("shop.csv", "text,label\ngood,pos\n")
     project.recipe("t", f"defaults: [base, _self_]\nname: t\ntask: {task}\n"
                         "sources:\n  shop: {type: csv, path: shop.csv}\n")
-    with pytest.raises(DataError, match=re.escape(message)):
-        stages.run_stage("ingest", stages.compose_stage("t", project.root))
+    with pytest.raises(RecipeErrors, match=re.escape(message)):
+        runner.run_stage("ingest", runner.compose_stage("t", project.root))
 
 
 def test_ids_of_repeated_rows_count_across_partitions(project) -> None:
     # Without key columns a row's id is its content hash, and the n-th repeat of a row gets
     # `-n`: in small partitions the count carries from one part to the next.
-    from builder import stages
+    from builder.pipeline import runner
     from builder.partitions import Partitions, read_artifact
 
-    lines = [f"row {i % 7},{i % 3}" for i in range(30_000)]
-    project.write("shop.csv", "text,stars\n" + "\n".join(lines) + "\n")
+    lines = [f"row {i % 7},{i % 3},a" for i in range(30_000)]
+    project.write("shop.csv", "text,stars,label\n" + "\n".join(lines) + "\n")
 
     def ids(partition_size: str) -> tuple[list[str], int]:
         project.recipe("t", "defaults: [base, _self_]\nname: t\n"
                             "task: {type: text-classification, text: text, classes: [a, b]}\n"
                             "sources:\n  shop: {type: csv, path: shop.csv}\n"
                             f"engine: {{partition_size: {partition_size}}}\n")
-        ctx = stages.compose_stage("t", project.root)
-        stages.run_stage("ingest", ctx)
+        ctx = runner.compose_stage("t", project.root)
+        runner.run_stage("ingest", ctx)
         parts = Partitions.open(ctx.artifact("ingested")).count
         return read_artifact(ctx.artifact("ingested"))["_id"].tolist(), parts
 

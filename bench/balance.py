@@ -299,9 +299,9 @@ def cost_child(side: str, rows: int) -> None:
                 sampling_strategy={minority: int(counts.max())}).fit_resample(
                     encoded, df[label].to_numpy())
     else:
-        from builder.balance import samplers
+        from builder.balance import smote as sampler
 
-        samplers.smote(df[features], df[label], minority, extra, 5, SEED)
+        sampler.smote(df[features], df[label], minority, extra, 5, SEED)
     wall = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"seconds": wall, "peak_mib": peak / 1024,

@@ -9,7 +9,9 @@ balance:
   strategy: auto                        # or one for all, or {bad: smote, good: undersample}
 ```
 
-Nothing here reads data: every check below runs in `builder validate`.
+The strategies are the classes registered in `STRATEGIES` (`builder.balance.strategies`), plus
+`auto`, which lets the planner pick one per class and write down why. Nothing here reads data:
+every check below runs in `builder validate`.
 """
 
 from __future__ import annotations
@@ -20,14 +22,24 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from builder.errors import did_you_mean, one_of
+from builder.recipe.registry import Registry
 
 if TYPE_CHECKING:
     from builder.recipe.schema import CheckContext
 
 Problems = Iterator[tuple[str, str]]
 
-#: Per-class strategies; `auto` lets the planner pick one and write down why.
-STRATEGIES = ("auto", "keep", "undersample", "oversample", "smote", "synthetic")
+#: Balance strategies by recipe name (`builder.balance.strategies`, one module each).
+STRATEGIES = Registry("balance strategy", "builder.balance.strategies")
+#: The recipe value that lets the planner pick a strategy per class.
+AUTO = "auto"
+#: The strategy release mode gives every class: every row comes from the generator.
+RELEASE_STRATEGY = "synthetic"
+
+
+def strategy_names() -> list[str]:
+    """The values `balance.strategy` takes: `auto` and every registered strategy."""
+    return [AUTO, *STRATEGIES.names()]
 
 
 @dataclass(kw_only=True)
@@ -148,25 +160,22 @@ class BalanceConfig:
         if target is not None and not target.kinds():
             yield "target", ("is empty; expected balanced, counts, ratios, min_per_class or "
                              "max_ratio.")
+        names = strategy_names()
         for suffix, value in strategies.items():
-            if value not in STRATEGIES:
+            if value not in names:
                 yield f"strategy{suffix}", (f"found '{value}', expected one of "
-                                            f"{one_of(STRATEGIES)}."
-                                            + did_you_mean(value, STRATEGIES))
+                                            f"{one_of(names)}." + did_you_mean(value, names))
         used = set(strategies.values())
-        if self.target is None and used - {"auto"}:
+        if self.target is None and used - {AUTO}:
             yield "strategy", "is set but balance.target is not; expected a target to reach."
         if self.k_neighbors < 1:
             yield "k_neighbors", f"found {self.k_neighbors}, expected a positive number."
-        generator = recipe.synthetic.generator
         for suffix, value in strategies.items():
-            if value == "synthetic" and generator is None:
-                yield f"strategy{suffix}", ("is 'synthetic' but synthetic.generator is not set; "
-                                            "expected a generator, e.g. gaussian_copula.")
-            if value == "smote" and recipe.task.type == "text-classification":
-                yield f"strategy{suffix}", ("is 'smote', which cannot interpolate the free text of "
-                                            "a text-classification task; expected oversample.")
-            if recipe.synthetic.mode == "release" and value not in ("auto", "synthetic"):
+            known = value in names and value != AUTO
+            problem = STRATEGIES.get(value)().problem(recipe) if known else None
+            if problem:
+                yield f"strategy{suffix}", problem
+            if recipe.synthetic.mode == "release" and value not in (AUTO, RELEASE_STRATEGY):
                 yield f"strategy{suffix}", (f"is '{value}', but synthetic.mode is release, where "
-                                            "every row comes from the generator; expected auto "
-                                            "or synthetic.")
+                                            f"every row comes from the generator; expected {AUTO} "
+                                            f"or {RELEASE_STRATEGY}.")

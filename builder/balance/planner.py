@@ -11,45 +11,26 @@
    the segments between the same few neighbours);
 6. otherwise `smote` (SMOTE, SMOTENC or SMOTEN by the column kinds).
 
-A strategy the recipe names for a class is checked against its target and its rows; a strategy
-that cannot reach the target is a `DataError` naming the key.
+A strategy the recipe names for a class is checked against its target and its rows by the
+strategy itself (`Strategy.reason`, `builder.balance.strategies`); a strategy that cannot reach the
+target is a `DataError` naming the key.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from builder.errors import DataError
+from builder.balance.config import AUTO, RELEASE_STRATEGY
+from builder.balance.strategies.base import TableProfile
+from builder.balance.strategies.base import strategy as get_strategy
+from builder.balance.strategies.synthetic import MIN_MODEL_ROWS
 
-#: Fewest rows of a class a per-class generator is fitted on.
-MIN_MODEL_ROWS = 20
+if TYPE_CHECKING:
+    import pandas as pd
+
 #: `auto` prefers the generator over SMOTE above this growth (target / rows).
 SYNTHETIC_GROWTH = 2.0
-
-
-@dataclass(frozen=True)
-class TableProfile:
-    """What the planner knows about the train table."""
-
-    numeric: int
-    categorical: int
-    text_column: str | None = None
-    generator: str | None = None
-    k_neighbors: int = 5
-    missing_numbers: bool = False
-
-    @property
-    def smote_variant(self) -> str:
-        """The SMOTE variant for this table (missing numbers count as a mix: the samplers encode
-        their missingness as a categorical flag)."""
-        return smote_variant(self.numeric > 0, self.categorical > 0 or self.missing_numbers)
-
-
-def smote_variant(numeric: bool, categorical: bool) -> str:
-    """SMOTE for numeric columns, SMOTEN for categorical ones, SMOTENC for a mix."""
-    if numeric and categorical:
-        return "SMOTENC"
-    return "SMOTE" if numeric else "SMOTEN"
 
 
 @dataclass(frozen=True)
@@ -75,14 +56,15 @@ def plan_classes(before: dict[str, int], targets: dict[str, int], requested: dic
     plans = []
     for name, count in before.items():
         target = targets[name]
-        strategy = requested.get(name, "auto")
-        if strategy == "auto":
+        requested_name = requested.get(name, AUTO)
+        if requested_name == AUTO:
             chosen, reason = choose(count, target, profile)
-            plans.append(ClassPlan(name, count, target, chosen, reason, "auto"))
+            plans.append(ClassPlan(name, count, target, chosen, reason, AUTO))
         else:
             key = keys.get(name, "balance.strategy")
-            reason = check_requested(name, count, target, strategy, key, profile)
-            plans.append(ClassPlan(name, count, target, strategy, reason, "recipe"))
+            where = f"{key}: class '{name}' has {count} train rows and a target of {target}"
+            reason = get_strategy(requested_name).reason(where, count, target, profile)
+            plans.append(ClassPlan(name, count, target, requested_name, reason, "recipe"))
     return plans
 
 
@@ -112,44 +94,51 @@ def choose(count: int, target: int, profile: TableProfile) -> tuple[str, str]:
                      f"categorical columns); {why}")
 
 
-def check_requested(name: str, count: int, target: int, strategy: str, key: str,
-                    profile: TableProfile) -> str:
-    """The reason for a strategy the recipe chose; a `DataError` if it cannot reach the target."""
-    where = f"{key}: class '{name}' has {count} train rows and a target of {target}"
-    if strategy == "keep":
-        if target != count:
-            raise DataError(f"{where}, but 'keep' leaves it at {count}. Expected a strategy that "
-                            f"{'adds' if target > count else 'removes'} rows, or auto.")
-        return "kept as the recipe asks"
-    if strategy == "undersample":
-        if target > count:
-            raise DataError(f"{where}, but 'undersample' can only remove rows. Expected "
-                            "oversample, smote, synthetic or auto.")
-        return f"the recipe asks for random under-sampling to {target} rows"
-    if target < count:
-        raise DataError(f"{where}, but '{strategy}' can only add rows. Expected undersample or "
-                        "auto.")
-    if strategy == "smote" and count < 2:
-        raise DataError(f"{where}, but SMOTE interpolates between two rows of a class and there "
-                        f"{'is' if count == 1 else 'are'} {count}. Expected oversample.")
-    if strategy == "synthetic" and count < MIN_MODEL_ROWS:
-        raise DataError(f"{where}, but a generator needs at least {MIN_MODEL_ROWS} rows of a class "
-                        "to learn from. Expected smote or oversample for this class.")
-    if strategy == "smote":
-        return f"the recipe asks for {profile.smote_variant}"
-    return f"the recipe asks for {strategy}"
-
-
 def apply_global(strategy: str, before: dict[str, int], targets: dict[str, int]) -> dict[str, str]:
     """A single recipe strategy for every class: it applies where it points the right way, and
     classes above their target are under-sampled, classes at it kept."""
-    result = {}
-    for name, count in before.items():
-        target = targets[name]
-        if strategy in ("auto", "keep", "undersample"):
-            result[name] = strategy
-        elif target > count:
-            result[name] = strategy
-        else:
-            result[name] = "auto"
-    return result
+    adds = strategy != AUTO and get_strategy(strategy).adds
+    return {name: strategy if not adds or targets[name] > count else AUTO
+            for name, count in before.items()}
+
+
+def plan_train(recipe: Any, before: dict[str, int],
+               profile: TableProfile) -> list[ClassPlan] | None:
+    """The plan for the train split's classes (`before`: their counts over the whole table), or
+    None without a balance target. Release mode makes every class's rows with the generator."""
+    from builder.balance.targets import resolve
+
+    balance, release = recipe.balance, recipe.synthetic.mode == "release"
+    target = balance.resolved_target
+    if target is None:
+        return None
+    targets = resolve(target, before)
+    if release:
+        requested = {c: RELEASE_STRATEGY for c in before}
+    elif isinstance(balance.strategy, str):
+        requested = apply_global(balance.strategy, before, targets)
+    else:
+        requested = {c: balance.strategy_for(c) for c in before}
+    keys = {c: balance.strategy_key(c) for c in before}
+    plans = plan_classes(before, targets, requested, keys, profile)
+    if release:
+        plans = [ClassPlan(p.name, p.before, p.target, RELEASE_STRATEGY,
+                           "release mode: every row comes from the generator", "recipe")
+                 for p in plans]
+    return plans
+
+
+def profile_table(recipe: Any, train: pd.DataFrame, features: list[str]) -> TableProfile:
+    """The planner's view of the sample's train rows: column kinds, free text, generator."""
+    from builder.columns import column_kind
+
+    task = recipe.task
+    columns = [c for c in features if c != task.text]
+    kinds = {c: column_kind(train[c]) for c in columns}
+    numbers = [c for c, kind in kinds.items() if kind != "categorical"]
+    generator = recipe.synthetic.generator_config
+    return TableProfile(numeric=len(numbers), categorical=len(kinds) - len(numbers),
+                        missing_numbers=bool(numbers) and bool(train[numbers].isna().any().any()),
+                        text_column=task.text if task.type == "text-classification" else None,
+                        generator=generator.type if generator else None,
+                        k_neighbors=recipe.balance.k_neighbors)

@@ -1,9 +1,5 @@
-"""Samplers that move one class of the train split to its target count.
-
-- `undersample`: keep a random subset of the class's rows (in their original order);
-- `oversample`: duplicate rows, each row as evenly often as possible (every row `k` times, then a
-  random `r` of them once more), so no row is copied far more often than another;
-- `smote`: imbalanced-learn's SMOTE (numeric columns), SMOTENC (mixed) or SMOTEN (categorical).
+"""SMOTE for one class of the train split: imbalanced-learn's SMOTE (numeric columns), SMOTENC
+(mixed) or SMOTEN (categorical), on an encoded table.
 
 SMOTE cannot take missing values, booleans or datetimes, so the table is encoded first: a numeric
 column with missing values gets its median and a categorical `<column>__missing` flag (SMOTENC
@@ -20,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from builder.balance.planner import smote_variant
+from builder.balance.strategies.base import smote_variant
 from builder.columns import column_kind, conform, numeric_values
 
 #: A numeric column with at most this many distinct values is discrete: new values are snapped
@@ -28,21 +24,6 @@ from builder.columns import column_kind, conform, numeric_values
 DISCRETE_VALUES = 20
 _MISSING = "__missing__"
 _FLAG = "__missing"
-
-
-def undersample(positions: np.ndarray, keep: int, seed: int) -> np.ndarray:
-    """`keep` of `positions`, chosen at random, in their original order."""
-    rng = np.random.default_rng(seed)
-    chosen = rng.choice(len(positions), size=keep, replace=False)
-    return positions[np.sort(chosen)]
-
-
-def oversample(positions: np.ndarray, extra: int, seed: int) -> np.ndarray:
-    """`extra` positions to duplicate: all of them `extra // n` times, then a random rest once."""
-    rng = np.random.default_rng(seed)
-    rounds, rest = divmod(extra, len(positions))
-    picked = np.sort(rng.choice(len(positions), size=rest, replace=False))
-    return np.concatenate([np.tile(positions, rounds), positions[picked]])
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Random under/over-sampling and SMOTE (numeric, mixed, categorical) on tiny literal tables."""
+"""SMOTE (numeric, mixed, categorical) on tiny literal tables."""
 
 from __future__ import annotations
 
@@ -6,23 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from builder.balance.samplers import decode, encode, oversample, smote, snap, undersample
-
-
-def test_undersample_keeps_a_seeded_subset_in_order() -> None:
-    positions = np.array([3, 5, 8, 13, 21, 34])
-    kept = undersample(positions, 4, seed=1)
-    assert len(kept) == 4 and set(kept) <= set(positions) and list(kept) == sorted(kept)
-    assert list(undersample(positions, 4, seed=1)) == list(kept)
-    assert list(undersample(positions, 6, seed=1)) == list(positions)
-
-
-def test_oversample_copies_rows_evenly() -> None:
-    positions = np.array([10, 20, 30])
-    picked = oversample(positions, 7, seed=3)  # every row twice, then one row once more
-    counts = pd.Series(picked).value_counts()
-    assert len(picked) == 7 and sorted(counts.to_list()) == [2, 2, 3]
-    assert list(oversample(positions, 7, seed=3)) == list(picked)
+from builder.balance.smote import decode, encode, smote, snap
 
 
 def test_snap_moves_values_to_the_nearest_seen_value() -> None:

@@ -104,7 +104,7 @@ def test_text_classes_are_balanced_by_duplicates(project) -> None:
 def test_evaluation_rows_never_reach_the_train_split_or_a_generator(project, monkeypatch) -> None:
     """Every strategy on one build: validation and test stay real and untouched, and no sampler
     or generator is ever given one of their rows."""
-    from builder.balance import samplers
+    from builder.balance import smote
     from builder.synthetic import models
 
     name = credit_recipe(project, """
@@ -122,8 +122,8 @@ def test_evaluation_rows_never_reach_the_train_split_or_a_generator(project, mon
     split.loc[split["split"] != "train", "Age"] = 999
     write_artifact(split, ctx.artifact("split"))
     seen: list[pd.DataFrame] = []
-    real_smote, real_fit = samplers.smote, models.Models.fit
-    monkeypatch.setattr(samplers, "smote", lambda features, *a, **k: (
+    real_smote, real_fit = smote.smote, models.Models.fit
+    monkeypatch.setattr(smote, "smote", lambda features, *a, **k: (
         seen.append(features), real_smote(features, *a, **k))[1])
     monkeypatch.setattr(models.Models, "fit", lambda self, name, frame, *a, **k: (
         seen.append(frame), real_fit(self, name, frame, *a, **k))[1])
@@ -316,13 +316,14 @@ def test_without_balancing_parts_pass_through_in_arrow_as_the_pandas_path_writes
         project, tmp_path) -> None:
     """Nothing to balance: `pass_real` adds `_origin` in Arrow; the parts hold what the pandas
     path (`write_real`) writes, schema and pandas metadata included, row for row."""
-    from builder.augment import ARTIFACT, write_real
+    from builder.balance.parts import write_real
     from builder.partitions import Partitions, read_table
+    from builder.pipeline.augment import STAGE
 
     name = credit_recipe(project, "")
     ctx = stages.build(name, project.root, progress=False)
     parts = Partitions.open(ctx.artifact("split"))
-    fast, slow = ctx.artifact(ARTIFACT), tmp_path / "pandas"
+    fast, slow = ctx.artifact(STAGE.artifact), tmp_path / "pandas"
     slow.mkdir()
     for part in parts.names:
         write_real((part, None, None), ctx, parts.folder, slow, False)

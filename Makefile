@@ -18,7 +18,7 @@ MODEL_DIR := .cache/models/all-MiniLM-L6-v2
 setup: $(STAMP) $(MODEL_DIR)/modules.json
 
 # Label Studio pins its own Django stack: it gets its own venv, used by the round-trip test in
-# tests/labeling/human/test_labelstudio.py. Installed once (~1 GB), only when missing;
+# tests/labeling/human/tools/test_labelstudio_live.py. Installed once (~1 GB), only when missing;
 # FLYWHEEL_LABELSTUDIO_VENV=/path/to/venv uses (or installs into) another one.
 LS_VENV := $(or $(FLYWHEEL_LABELSTUDIO_VENV),.venv-labelstudio)
 LS_STAMP := $(LS_VENV)/.installed

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from builder.labeling.human.config import STRATEGIES, TOOLS
+from builder.labeling.human.config import LABELING_TOOLS, QUEUE_STRATEGIES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -118,7 +118,7 @@ def plan_queue(composed: Composed, root: Path, strategy: str | None, budget: int
 
 def cmd_export(args: argparse.Namespace) -> int:
     from builder.errors import FlywheelError
-    from builder.labeling.human.formats import ExportRequest, get_tool
+    from builder.labeling.human.tools import ExportRequest, get_tool
 
     composed, root = _load(args)
     if args.budget is not None and args.budget < 1:
@@ -183,7 +183,7 @@ def known_row_ids(composed: Composed, root: Path) -> set[str]:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from builder.errors import DataError
-    from builder.labeling.human.formats import get_tool
+    from builder.labeling.human.tools import get_tool
     from builder.labeling.human.store import check_records, import_records, problems_error
 
     composed, root = _load(args)
@@ -292,9 +292,9 @@ def add_commands(sub) -> None:
                                 description="Pick rows for humans from labeled/ and "
                                             "write them in a labeling tool's format.")
     export.add_argument("recipe", help="recipe name (recipes/NAME.yaml) or path")
-    export.add_argument("--tool", required=True, choices=TOOLS)
+    export.add_argument("--tool", required=True, choices=LABELING_TOOLS.names())
     export.add_argument("--budget", type=int, help="rows to send (default labeling.human.budget)")
-    export.add_argument("--strategy", choices=STRATEGIES,
+    export.add_argument("--strategy", choices=QUEUE_STRATEGIES.names(),
                         help="how to pick rows (default labeling.human.strategy)")
     export.add_argument("--seed", type=int, help="tie-break and audit seed (default: derived "
                                                  "from the recipe seed)")
@@ -308,7 +308,7 @@ def add_commands(sub) -> None:
                                              "(all or nothing).")
     imports.add_argument("recipe", help="recipe name (recipes/NAME.yaml) or path")
     imports.add_argument("file", help="the file the tool exported")
-    imports.add_argument("--tool", required=True, choices=TOOLS)
+    imports.add_argument("--tool", required=True, choices=LABELING_TOOLS.names())
     imports.add_argument("--annotator", help="annotator name for CSV files without that column "
                                              "(and for Scale)")
     imports.add_argument("--by", help="who imports (default: git user.email, else the login)")
@@ -319,7 +319,7 @@ def add_commands(sub) -> None:
                                 description="Rows by label source, the label store, agreement, "
                                             "class counts and what the next export would pick.")
     status.add_argument("recipe", help="recipe name (recipes/NAME.yaml) or path")
-    status.add_argument("--strategy", choices=STRATEGIES)
+    status.add_argument("--strategy", choices=QUEUE_STRATEGIES.names())
     status.add_argument("--budget", type=int)
     status.add_argument("--show", type=int, default=10, help="queue rows to preview")
     status.add_argument("overrides", nargs="*", help="Hydra overrides")

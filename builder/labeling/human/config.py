@@ -7,15 +7,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from builder.recipe.registry import Registry
 
 if TYPE_CHECKING:
     from builder.recipe.schema import CheckContext, Problems
 
-#: Review-queue strategies (`builder label export --strategy`).
-STRATEGIES = ("least_confident", "lf_conflict", "disagreement", "audit")
-#: Labeling tools `builder label export|import --tool` speaks.
-TOOLS = ("labelstudio", "mturk", "appen", "scale", "csv")
+#: Review-queue strategies (`labeling.human.strategy`, `builder label export --strategy`), one
+#: module each under `builder.labeling.human.strategies`.
+QUEUE_STRATEGIES = Registry("review-queue strategy", "builder.labeling.human.strategies")
+#: Labeling tools `builder label export|import --tool` speaks, one module each under
+#: `builder.labeling.human.tools`.
+LABELING_TOOLS = Registry("labeling tool", "builder.labeling.human.tools")
 
 
 @dataclass(kw_only=True)
@@ -27,7 +31,8 @@ class HumanConfig:
     - `min_agreement`: the least share of a row's annotators that must agree with its consensus
       (rows with one annotator are exempt); `on_low_agreement` says whether a row under it
       fails the build (`fail`) or is dropped from the dataset (`drop`).
-    - `strategy`, `budget`: what `builder label export` picks by default, and how many rows.
+    - `strategy`, `budget`: what `builder label export` picks by default (a strategy of
+      `QUEUE_STRATEGIES`), and how many rows.
     - `instructions`: the question shown to annotators in exported tasks.
     """
 
@@ -35,7 +40,7 @@ class HumanConfig:
     aggregate: Literal["majority", "dawid_skene"] = "majority"
     min_agreement: float | None = None
     on_low_agreement: Literal["fail", "drop"] = "fail"
-    strategy: Literal["least_confident", "lf_conflict", "disagreement", "audit"] = "least_confident"
+    strategy: Annotated[str, QUEUE_STRATEGIES] = "least_confident"
     budget: int = 100
     instructions: str = "Read the text and choose the class that fits it best."
 

@@ -9,7 +9,7 @@ import pytest
 from builder import artifacts
 from builder.partitions import read_artifact
 from builder.cli import main
-from builder.labeling.human.config import TOOLS
+from builder.labeling.human.config import LABELING_TOOLS
 from tests.labeling.human.conftest import FIXTURES, build_labeled
 
 FILES = {"labelstudio": ["labeling_config.xml", "tasks.json"],
@@ -21,7 +21,7 @@ def cli(project, *args: str) -> int:
     return main(["--root", str(project.root), *args])
 
 
-@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("tool", LABELING_TOOLS.names())
 def test_export_writes_the_tool_files(shop_built, tool: str, capsys) -> None:
     assert cli(shop_built, "label", "export", "shop", "--tool", tool, "--budget", "3") == 0
     folder = shop_built.data("shop") / "queue" / tool

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from builder.errors import DataError
-from builder.labeling.human.formats import get_tool
+from builder.labeling.human.tools import get_tool
 from builder.labeling.human.store import (
     LabelStore, check_records, import_records, problems_error, read_batch)
 from tests.labeling.human.conftest import FIXTURES

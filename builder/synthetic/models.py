@@ -31,7 +31,7 @@ import pandas as pd
 
 from builder import artifacts
 from builder.errors import DataError
-from builder.synthetic.generators import Generator
+from builder.synthetic.generators.base import Generator
 from builder.synthetic.metadata import TABLE
 
 #: Cached synthesizers kept besides the ones the current build used.

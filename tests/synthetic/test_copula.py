@@ -11,7 +11,7 @@ from builder.errors import DataError
 from builder.synthetic import metadata as meta
 from builder.synthetic.copula import (CategoryColumn, ClassCopula, NumberColumn, blocker,
                                       rounding_decimals)
-from builder.synthetic.generators import GaussianCopulaConfig
+from builder.synthetic.generators.gaussian_copula import GaussianCopulaConfig
 from tests.conftest import REPO
 
 

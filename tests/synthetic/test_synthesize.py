@@ -12,7 +12,7 @@ from builder.synthetic import metadata as meta
 from builder.synthetic.config import ColumnConfig, SyntheticConfig
 from builder.synthetic.constraints import (FixedCombinationsConfig, InequalityConfig,
                                            RangeConfig)
-from builder.synthetic.generators import CTGANConfig
+from builder.synthetic.generators.ctgan import CTGANConfig
 from builder.synthetic.synthesize import Request, Synthesizer
 from tests.conftest import REPO
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 TASK_CATEGORIES = {
     "text-classification": "text-classification",
     "tabular-classification": "tabular-classification",
+    "image-classification": "image-classification",
 }
 
 

@@ -25,15 +25,18 @@ def output_columns(df: pd.DataFrame, task: TaskConfig) -> list[str]:
     # The label stage's working columns (weak_label, model_label, ...) are not published.
     data = list(task.features) if task.features is not None else data_columns(df.columns,
                                                                                task.label)
-    if task.text and task.text in data:
-        data.remove(task.text)
-        data.insert(0, task.text)
+    for first in (task.text, task.image):
+        if first and first in data:
+            data.remove(first)
+            data.insert(0, first)
     return [ID, *data, task.label, *provenance]
 
 
 def arrow_value_type(series: pd.Series) -> pa.DataType:
     """The Arrow type a column is published as (categories as strings, nullable ints as int64)."""
     dtype = series.dtype
+    if dtype == object and _holds_bytes(series):
+        return pa.binary()  # encoded images
     if isinstance(dtype, pd.CategoricalDtype) or isinstance(dtype, pd.StringDtype) or dtype == object:
         return pa.string()
     if isinstance(dtype, pd.BooleanDtype) or pd.api.types.is_bool_dtype(dtype):
@@ -47,6 +50,11 @@ def arrow_value_type(series: pd.Series) -> pa.DataType:
     return pa.array(series.head(1), from_pandas=True).type
 
 
+def _holds_bytes(series: pd.Series) -> bool:
+    present = series.dropna()
+    return bool(len(present)) and isinstance(present.iloc[0], bytes)
+
+
 def to_arrow_table(df: pd.DataFrame, columns: list[str], task: TaskConfig) -> pa.Table:
     """The published columns as an Arrow table; the label as class indices (-1 = none)."""
     arrays, names = [], []
@@ -54,6 +62,8 @@ def to_arrow_table(df: pd.DataFrame, columns: list[str], task: TaskConfig) -> pa
         series = df[column]
         if column == task.label:
             arrays.append(pa.array(class_codes(series, task.classes)))
+        elif column == task.image:
+            arrays.append(image_struct(pa.array(series, type=pa.binary(), from_pandas=True)))
         elif isinstance(series.dtype, pd.CategoricalDtype):
             arrays.append(pa.array(series, from_pandas=True).cast(arrow_value_type(series)))
         else:
@@ -68,7 +78,20 @@ def features_for(table: pa.Table, task: TaskConfig) -> datasets.Features:
 
     features = datasets.Features.from_arrow_schema(table.schema)
     features[task.label] = datasets.ClassLabel(names=list(task.classes))
+    if task.image and task.image in features:
+        features[task.image] = datasets.Image()
     return features
+
+
+def image_struct(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Encoded images (binary) as `datasets.Image`'s Arrow storage: `{bytes, path}`, the bytes
+    embedded and no path (the image lives in the shard, not beside it)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks else pa.array([], pa.binary())
+    values = values.cast(pa.binary())
+    paths = pa.nulls(len(values), pa.string())
+    return pa.StructArray.from_arrays([values, paths], names=["bytes", "path"],
+                                      mask=values.is_null())
 
 
 def published_schema(ctx: Context, parts: Partitions) -> tuple[list[str], datasets.Features]:
@@ -108,6 +131,9 @@ def published(table: pa.Table, columns: list[str], task, features: datasets.Feat
             text = pc.cast(values, pa.string()) if not pa.types.is_string(values.type) else values
             codes = pc.index_in(text, value_set=pa.array(task.classes, pa.string()))
             arrays.append(pc.fill_null(codes, ABSTAIN).cast(pa.int64()))
+            continue
+        if column == task.image and not pa.types.is_struct(values.type):
+            arrays.append(image_struct(values))
             continue
         if pa.types.is_dictionary(values.type):
             values = values.cast(values.type.value_type)

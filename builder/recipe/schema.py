@@ -71,10 +71,12 @@ def check_rename(rename: dict[str, str], key: str = "rename") -> Problems:
 
 @dataclass(kw_only=True)
 class TaskConfig:
-    """What the dataset is for: the text and label columns and the class names."""
+    """What the dataset is for: the text (or image) and label columns and the class names."""
 
-    type: Literal["text-classification", "tabular-classification"] = "text-classification"
+    type: Literal["text-classification", "tabular-classification",
+                  "image-classification"] = "text-classification"
     text: str | None = None
+    image: str | None = None
     label: str = "label"
     classes: list[str] = field(default_factory=list)
     features: list[str] | None = None
@@ -82,6 +84,11 @@ class TaskConfig:
     def check(self, ctx: CheckContext) -> Problems:
         if self.type == "text-classification" and not self.text:
             yield "text", "is missing; a text-classification task names its text column."
+        if self.type == "image-classification" and not self.image:
+            yield "image", "is missing; an image-classification task names its image column."
+        if self.image is not None and self.type != "image-classification":
+            yield "image", (f"found '{self.image}' in a {self.type} task; expected no image "
+                            "column, or type: image-classification.")
         if len(self.classes) < 2:
             yield "classes", f"found {len(self.classes)} class(es), expected at least 2 names."
         seen: set[str] = set()
@@ -188,6 +195,8 @@ class Recipe:
             yield "name", f"found '{self.name}', expected letters, digits, '_', '-' or '.'."
         if not self.sources:
             yield "sources", "is empty; expected at least one source."
+        if self.task.type == "image-classification":
+            yield from text_only_options(self)
 
     @property
     def engine_config(self) -> EngineConfig:
@@ -198,3 +207,25 @@ class Recipe:
     def split_seed(self) -> int:
         """The split's own seed, or the recipe seed when the split names none."""
         return self.seed if self.split.seed is None else self.split.seed
+
+
+#: Labeling function kinds that read text, which an image task has none of.
+TEXT_FUNCTION_KINDS = ("keyword", "regex")
+
+
+def text_only_options(recipe: Recipe) -> Problems:
+    """An image-classification task's options that only work on text or tabular rows: SMOTE
+    (interpolates feature values, not pixels) and text labeling functions."""
+    strategies = recipe.balance.strategy
+    named = {"": strategies} if isinstance(strategies, str) else dict(strategies)
+    for name, strategy in named.items():
+        if strategy == "smote":
+            yield f"balance.strategy{'.' + name if name else ''}", (
+                "is 'smote', which interpolates feature values and cannot make images; "
+                "expected oversample (with `augment:` for new pictures) or undersample.")
+    for name, function in recipe.labeling.functions.items():
+        if getattr(function, "type", None) in TEXT_FUNCTION_KINDS:
+            yield f"labeling.functions.{name}.type", (
+                f"is '{function.type}', a text labeling function, in an image-classification "
+                "task; expected python, expression, threshold or lookup functions over the "
+                "image's metadata and statistics.")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from builder.errors import did_you_mean, one_of
+from builder.labeling.encoders.base import ENCODERS, EncoderConfig, encoder_config
 from builder.labeling.human.config import HumanConfig
 from builder.recipe.registry import Registry
 
@@ -113,13 +114,22 @@ class PseudoConfig:
     """Model-assisted labels: a scikit-learn model trained on gold, human and confident weak
     labels, predicting every row out of fold (a row is never labeled by a model that saw it).
 
-    `type: auto` picks `text` (TF-IDF + logistic regression on the task's text column) for
-    text tasks and `tabular` (histogram gradient boosting on `features`) otherwise.
-    `sample_rows`: the most training rows (and texts, for the TF-IDF vocabulary) the models
-    are fitted on; a larger table gives a sample chosen by a keyed hash of `_id`.
+    `type: auto` picks `text` (logistic regression on the `encoder`'s features of the task's
+    text column: `tfidf`, or `{type: sentence_transformers, model, batch_size, device}`, see
+    `builder.labeling.encoders`) for text tasks and `tabular` (histogram gradient boosting on
+    `features`) otherwise. `sample_rows`: the most training rows (and texts, for the TF-IDF
+    vocabulary) the models are fitted on; a larger table gives a sample chosen by a keyed hash
+    of `_id`.
+
+    Acceptance: a pseudo-label is accepted when the model's confidence reaches the lowest
+    threshold whose precision, estimated from out-of-fold predictions on the rows that have a
+    trusted or weak label, is at least `target_precision`. `min_confidence`, when set, is a
+    fixed threshold instead.
     """
 
     type: Literal["auto", "text", "tabular"] = "auto"
+    encoder: Annotated[str, ENCODERS] | EncoderConfig = "tfidf"
+    target_precision: float = 0.8
     min_confidence: float = 0.9
     train_min_confidence: float = 0.8
     folds: int = 5
@@ -131,7 +141,11 @@ class PseudoConfig:
         if self.sample_rows < 100:
             yield "sample_rows", f"found {self.sample_rows}, expected at least 100 rows."
         yield from check_fraction(self.min_confidence, "min_confidence")
+        yield from check_fraction(self.target_precision, "target_precision", low_open=True)
         yield from check_fraction(self.train_min_confidence, "train_min_confidence")
+        if isinstance(self.encoder, str):  # `encoder: name`: that encoder's defaults
+            for key, problem in encoder_config(self.encoder).check(ctx):
+                yield ("encoder" if key == "type" else f"encoder.{key}"), problem
         if not 2 <= self.folds <= 20:
             yield "folds", f"found {self.folds}, expected an integer from 2 to 20."
         if self.max_features < 1:

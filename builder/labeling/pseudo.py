@@ -97,19 +97,26 @@ class FoldModels:
             return self.encoder.transform(texts_of(df, self.text))
         return tabular_features(df, self.encoder)
 
-    def views(self, df: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray | None, dict]]:
-        """(rows, feature columns or None for all, models per fold): every row once."""
+    def views(self, df: pd.DataFrame, as_unvoted: bool = False
+              ) -> list[tuple[np.ndarray, np.ndarray | None, dict]]:
+        """(rows, feature columns or None for all, models per fold): every row once.
+        `as_unvoted`: every row as if it had no weak label."""
         every = np.ones(len(df), dtype=bool)
         if self.keep is None or "weak_label" not in df.columns:
             return [(every, None, self.models)]
-        unvoted = df["weak_label"].isna().to_numpy()
+        unvoted = every if as_unvoted else df["weak_label"].isna().to_numpy()
         return [(~unvoted, None, self.models), (unvoted, self.keep, self.narrow)]
 
-    def predict(self, df: pd.DataFrame) -> np.ndarray:
+    def predict(self, df: pd.DataFrame, as_unvoted: bool = False,
+                features=None) -> np.ndarray:
+        """(rows, classes) out-of-fold probabilities (NaN where a fold has no model).
+        `as_unvoted`: predicted by the models of rows without a weak label, which pseudo-labels
+        come from (to estimate their precision on rows with a label); `features`: the rows'
+        features when already computed."""
         folds = fold_of(df["_id"], self.folds, self.seed)
-        features = self.features(df)
+        features = self.features(df) if features is None else features
         probabilities = np.full((len(df), self.n_classes), np.nan)
-        for rows, columns, models in self.views(df):
+        for rows, columns, models in self.views(df, as_unvoted):
             for fold, model in models.items():
                 predict = rows & (folds == fold)
                 if not predict.any():
@@ -204,3 +211,50 @@ def _tabular_model(seed: int):
 
     return HistGradientBoostingClassifier(categorical_features="from_dtype",
                                           class_weight="balanced", random_state=seed)
+
+
+#: The acceptance threshold is a multiple of 1 / CONFIDENCE_BINS: partitions add up their
+#: counts per bin, so the threshold does not depend on how the rows were cut.
+CONFIDENCE_BINS = 1000
+
+
+def confidence_bins(confidence: np.ndarray) -> np.ndarray:
+    """Each confidence's bin, 0 to CONFIDENCE_BINS (a confidence of 1); -1 where NaN."""
+    scaled = np.floor(np.nan_to_num(confidence, nan=-1.0) * CONFIDENCE_BINS)
+    return np.clip(scaled, -1, CONFIDENCE_BINS).astype(np.int64)
+
+
+def calibration_counts(confidence: np.ndarray, correct: np.ndarray) -> np.ndarray:
+    """(2, CONFIDENCE_BINS + 1): rows and correct predictions per confidence bin."""
+    bins = confidence_bins(confidence)
+    known = bins >= 0
+    size = CONFIDENCE_BINS + 1
+    return np.stack([np.bincount(bins[known], minlength=size),
+                     np.bincount(bins[known], weights=correct[known], minlength=size)
+                     .astype(np.int64)])
+
+
+def precision_threshold(counts: np.ndarray, target: float) -> dict:
+    """The lowest confidence threshold whose precision on the counted rows (those at or above
+    it) is at least `target`: `threshold` (None when no threshold reaches it),
+    `estimated_precision`, `rows` counted and `rows_above` the threshold."""
+    rows = counts[0][::-1].cumsum()[::-1]  # rows at or above each bin
+    right = counts[1][::-1].cumsum()[::-1]
+    precision = np.divide(right, rows, out=np.zeros(len(rows)), where=rows > 0)
+    reached = np.flatnonzero((rows > 0) & (precision >= target - 1e-12))
+    result = {"target_precision": target, "rows": int(rows[0]), "threshold": None,
+              "estimated_precision": None, "rows_above": 0}
+    if len(reached):
+        at = int(reached[0])
+        result.update(threshold=at / CONFIDENCE_BINS,
+                      estimated_precision=round(float(precision[at]), 4),
+                      rows_above=int(rows[at]))
+    return result
+
+
+def accepted_by(confidence: np.ndarray, threshold: float | None) -> np.ndarray:
+    """Whether each confidence reaches `threshold` (a multiple of 1 / CONFIDENCE_BINS); none
+    does when it is None."""
+    if threshold is None:
+        return np.zeros(len(confidence), dtype=bool)
+    return confidence_bins(confidence) >= round(threshold * CONFIDENCE_BINS)

@@ -94,3 +94,25 @@ def test_rows_without_a_weak_label_are_predicted_without_the_rule_words() -> Non
     assert everything[[120, 130]].round(3).tolist() == [[0.621, 0.379], [0.368, 0.632]]
     # Rows with a weak label keep the model that knows every word (confident learning).
     assert np.allclose(probabilities[:120], everything[:120])
+
+
+def test_target_precision_picks_the_lowest_threshold_that_reaches_it() -> None:
+    from builder.labeling.pseudo import accepted_by, calibration_counts, precision_threshold
+
+    confidence = np.array([0.95, 0.9, 0.85, 0.7, 0.6, 0.55, 0.52, np.nan])
+    correct = np.array([1, 1, 1, 0, 1, 0, 1, 1])
+    counts = calibration_counts(confidence, correct)
+    assert counts.sum(axis=1).tolist() == [7, 5]  # the NaN row (no model) is not counted
+    # All 7 rows: 5/7 = 0.714; above 0.52: 4/6; above 0.55: 4/5 = 0.8; above 0.6: 3/4.
+    chosen = precision_threshold(counts, 0.8)
+    assert chosen == {"target_precision": 0.8, "rows": 7, "threshold": 0.551,
+                      "estimated_precision": 0.8, "rows_above": 5}
+    assert precision_threshold(counts, 0.7)["threshold"] == 0.0  # every row: 0.714
+    assert precision_threshold(counts, 1.0)["threshold"] == 0.701
+    assert precision_threshold(np.zeros_like(counts), 0.8)["threshold"] is None
+    assert accepted_by(confidence, 0.551).tolist() == [True] * 5 + [False] * 3
+    assert not accepted_by(confidence, None).any()
+    # Counts of parts add up to the counts of the whole: the threshold ignores partitions.
+    parts = calibration_counts(confidence[:3], correct[:3]) + calibration_counts(
+        confidence[3:], correct[3:])
+    assert np.array_equal(parts, counts)

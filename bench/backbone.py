@@ -4,7 +4,7 @@ The sides do the same job on the same generated 1,000,000-row CSV (an id, a text
 categorical columns, a label, ~5% duplicated rows): read, filter, dedup, split 80/10/10, write
 parquet per split and load it as Hugging Face datasets.
 
-- builder: a recipe run through the real stages (`builder.stages.build`, every artifact written
+- builder: a recipe run through the real stages (`builder.runner.build`, every artifact written
   atomically, the `DatasetDict` saved, the Hub layout and card written).
 - by hand: pandas with the pyarrow engine, `drop_duplicates`, a seeded split column,
   `to_parquet` per split, `Dataset.from_parquet`.
@@ -100,12 +100,12 @@ def recipe_text(csv: Path) -> str:
 # --- the sides, each run in a fresh subprocess (`python bench/backbone.py --side NAME`) ---
 
 def side_builder(csv: Path, work: Path, args: argparse.Namespace) -> dict:
-    from builder import stages
+    from builder.pipeline import runner
 
     shutil.copytree(REPO / "conf", work / "conf")
     (work / "recipes").mkdir()
     (work / "recipes" / "bench.yaml").write_text(recipe_text(csv))
-    ctx = stages.build("bench", work, args.override, progress=False)
+    ctx = runner.build("bench", work, args.override, progress=False)
     shards = sorted((ctx.artifact("hub") / "data").glob("*.parquet"))
     arrow = sorted(ctx.artifact("dataset").rglob("*.arrow"))
     return {"rows": json.loads(ctx.artifact("metrics.json").read_text())["export"]["rows_per_split"],

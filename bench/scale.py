@@ -123,7 +123,7 @@ def run_side(side: str, log: Path, rows: int) -> None:
     import pandas  # noqa: F401
     import pyarrow  # noqa: F401
 
-    from builder import stages
+    from builder.pipeline import runner
 
     datasets.disable_progress_bars()
     work = Path(tempfile.mkdtemp(prefix=f"scale-{side}-", dir=RESULTS))
@@ -147,7 +147,7 @@ def run_side(side: str, log: Path, rows: int) -> None:
         (work / "recipes").mkdir()
         (work / "recipes" / "scale.yaml").write_text(recipe_text(log, address))
         started = time.perf_counter()
-        ctx = stages.build("scale", work, progress=False)
+        ctx = runner.build("scale", work, progress=False)
         figures["seconds"] = time.perf_counter() - started
         figures["stage_seconds"] = {k: round(v, 1) for k, v in ctx.timings.items()}
         metrics = json.loads(ctx.artifact("metrics.json").read_text())

@@ -245,7 +245,8 @@ VARIANTS = {
 
 def efficacy(csv: Path) -> dict:
     """The augment stage's efficacy figures for each balancing variant of one recipe."""
-    from builder import artifacts, stages
+    from builder import artifacts
+    from builder.pipeline import runner
 
     root = Path(tempfile.mkdtemp(prefix="bench-efficacy-"))
     try:
@@ -255,7 +256,7 @@ def efficacy(csv: Path) -> dict:
         results = {}
         for variant, body in VARIANTS.items():
             (root / "recipes" / "default.yaml").write_text(RECIPE + textwrap.dedent(body))
-            wall, _, ctx = clock(lambda: stages.build("default", root, progress=False))
+            wall, _, ctx = clock(lambda: runner.build("default", root, progress=False))
             metrics = artifacts.read_json(ctx.metrics_path("augment"))
             results[variant] = (metrics.get("efficacy"), metrics["train_classes"]["after"], wall)
         return results

@@ -17,7 +17,8 @@ from builder.errors import FlywheelError
 
 #: Modules that add sub-commands, each through `add_commands(subparsers)`. They must import
 #: nothing heavy at module level, so that `builder --help` stays fast.
-COMMAND_MODULES = ("builder.cli", "builder.export.commands", "builder.labeling.human.commands")
+COMMAND_MODULES = ("builder.cli", "builder.export.commands", "builder.publish.commands",
+                   "builder.labeling.human.commands")
 
 
 def root_of(args: argparse.Namespace) -> Path:
@@ -35,27 +36,27 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from builder import stages
+    from builder.pipeline import runner
     from builder.summary import print_summary
 
-    ctx = stages.build(args.recipe, root_of(args), args.overrides, progress=not args.quiet)
+    ctx = runner.build(args.recipe, root_of(args), args.overrides, progress=not args.quiet)
     print_summary(ctx)
     return 0
 
 
 def cmd_stage(args: argparse.Namespace) -> int:
-    from builder import stages
+    from builder.pipeline import runner
 
     root = root_of(args)
     if args.name == "compose":
-        stages.compose_stage(args.recipe, root, args.overrides)
+        runner.compose_stage(args.recipe, root, args.overrides)
         return 0
     if args.overrides:
         raise FlywheelError(
             f"stage {args.name}: overrides apply when a recipe is composed; pass them to "
             "`builder stage compose` or `builder build`.")
-    ctx = stages.open_context(args.recipe, root)
-    stages.run_stage(args.name, ctx)
+    ctx = runner.open_context(args.recipe, root)
+    runner.run_stage(args.name, ctx)
     return 0
 
 
@@ -70,14 +71,14 @@ def recipe_command(sub, name: str, help_text: str, handler) -> argparse.Argument
 
 def add_commands(sub) -> None:
     """The core commands: validate, build, stage."""
-    from builder.stages import STAGE_NAMES
+    from builder.pipeline import STAGES
 
     recipe_command(sub, "validate", "compose and check a recipe without reading data", cmd_validate)
     build = recipe_command(sub, "build", "run every stage now, without DVC", cmd_build)
     build.add_argument("--quiet", action="store_true", help="no progress bar")
     stage = sub.add_parser("stage", help="run one stage (what dvc.yaml calls)",
                            description="run one stage (what dvc.yaml calls)")
-    stage.add_argument("name", choices=STAGE_NAMES)
+    stage.add_argument("name", choices=[s.name for s in STAGES])
     stage.add_argument("recipe")
     stage.add_argument("overrides", nargs="*", help="Hydra overrides (compose only)")
     stage.set_defaults(handler=cmd_stage)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from builder.recipe.compose import Composed
+from builder.recipe.compose import Composed, load_resolved
 from builder.recipe.schema import Recipe
 
 T = TypeVar("T")
@@ -98,3 +98,10 @@ def derive_seed(seed: int, *names: str) -> int:
     """A 32-bit seed from a base seed and names, stable across runs and platforms."""
     text = "/".join([str(seed), *names]).encode()
     return int.from_bytes(hashlib.sha256(text).digest()[:4], "little")
+
+
+def open_context(ref: str, root: Path) -> Context:
+    """A context from the resolved `data/<recipe>/recipe.yaml` the compose stage wrote (`ref`:
+    a recipe name or a recipe file)."""
+    name = Path(ref).stem if ref.endswith((".yaml", ".yml")) else ref
+    return Context(root=root, composed=load_resolved(root / "data" / name / "recipe.yaml", root))

@@ -14,7 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from builder import artifacts, stages
+from builder import artifacts
+
+from builder.pipeline import runner
 from tests.conftest import REPO, cli_env, run_cli
 
 pytestmark = pytest.mark.slow
@@ -163,7 +165,7 @@ def test_failing_stages_leave_previous_outputs_whole(project: Path, monkeypatch)
     run_cli("stage", "compose", "big", "split.seed=42", cwd=project, check=True)
     artifacts_before = snapshot(data, ["split", "augmented"])
     outputs_before = snapshot(data, EXPORT_OUTPUTS)
-    ctx = stages.open_context("big", project)
+    ctx = runner.open_context("big", project)
 
     def broken_write(frame, path, groups=None):
         Path(path).write_bytes(b"PAR1 half a file")
@@ -172,11 +174,11 @@ def test_failing_stages_leave_previous_outputs_whole(project: Path, monkeypatch)
     with monkeypatch.context() as patch:
         patch.setattr(splitting, "write_part", broken_write)
         with pytest.raises(OSError, match="disk full"):
-            stages.run_stage("split", ctx)
+            runner.run_stage("split", ctx)
     assert snapshot(data, ["split", "augmented"]) == artifacts_before
 
-    stages.run_stage("split", ctx)
-    stages.run_stage("augment", ctx)
+    runner.run_stage("split", ctx)
+    runner.run_stage("augment", ctx)
     changed = snapshot(data, ["split", "augmented"])
 
     def broken_card(*args, **kwargs):
@@ -184,7 +186,7 @@ def test_failing_stages_leave_previous_outputs_whole(project: Path, monkeypatch)
 
     monkeypatch.setattr(card, "render_card", broken_card)
     with pytest.raises(RuntimeError, match="card failed"):
-        stages.run_stage("export", ctx)
+        runner.run_stage("export", ctx)
     assert snapshot(data, EXPORT_OUTPUTS) == outputs_before
     assert changed != artifacts_before
     assert leftovers(data) == []
@@ -210,6 +212,6 @@ def test_a_failed_background_write_fails_the_build_and_skips_later_writes(projec
 
     monkeypatch.setattr(artifacts.WriteBehind, "write", failing_for_split)
     with pytest.raises(OSError, match="disk full"):
-        stages.build("big", project, ["split.seed=43"], progress=False)
+        runner.build("big", project, ["split.seed=43"], progress=False)
     assert snapshot(data, outputs) == before
     assert leftovers(data) + leftovers(data / "metrics") == []

@@ -10,7 +10,7 @@ import sys
 
 from rich.console import Console
 
-from builder import stages
+from builder.pipeline import runner
 from tests.conftest import REPO, cli_env, run_cli
 
 BROKEN = """
@@ -135,11 +135,11 @@ def test_group_override_changes_the_splits(example_project) -> None:
 def test_progress_bars_on_a_terminal(example_project) -> None:
     screen = io.StringIO()
     console = Console(file=screen, force_terminal=True, width=100)
-    stages.build("credit", example_project.root, console=console)
+    runner.build("credit", example_project.root, console=console)
     shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue())
     assert "export" in shown and "6/6" in shown
     quiet = io.StringIO()
-    stages.build("credit", example_project.root, progress=False,
+    runner.build("credit", example_project.root, progress=False,
                  console=Console(file=quiet, force_terminal=True))
     assert quiet.getvalue() == ""
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from builder import stages
+from builder.pipeline import runner
 from builder.recipe.compose import load
 from tests.conftest import REPO
 
@@ -25,7 +25,7 @@ def test_example_builds_and_loads_offline(example_project, name: str, monkeypatc
     import datasets
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    ctx = stages.build(name, example_project.root, progress=False)
+    ctx = runner.build(name, example_project.root, progress=False)
     hub = ctx.artifact("hub")
     loaded = datasets.load_dataset(str(hub))
     saved = datasets.load_from_disk(str(ctx.artifact("dataset")))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.stages import STAGE_NAMES
+from builder.pipeline import STAGE_NAMES
 from tests.conftest import copy_tracked_files, run_cli
 
 pytestmark = pytest.mark.slow
@@ -76,20 +76,22 @@ def test_export_from_memory_or_from_disk_gives_the_same_bytes(example_project) -
     tables themselves are folders of parts, always read from disk.)"""
     import threading
 
-    from builder import artifacts, stages
+    from builder import artifacts
 
-    ctx = stages.compose_stage("credit", example_project.root)
+    from builder.pipeline import runner
+
+    ctx = runner.compose_stage("credit", example_project.root)
     for name in STAGE_NAMES[1:]:
-        stages.run_stage(name, ctx)  # every stage reads its input back from disk
+        runner.run_stage(name, ctx)  # every stage reads its input back from disk
     from_disk = checksums(ctx.data_dir)
     release = threading.Event()
     with artifacts.write_behind() as session:
         session.write(ctx.root / "blocker", None, lambda tmp: release.wait())  # holds the writer
         try:
             for name in ("split", "augment"):
-                stages.run_stage(name, ctx)
+                runner.run_stage(name, ctx)
             assert session.pending(ctx.metrics_path("augment")) is not None
-            stages.run_stage("export", ctx)
+            runner.run_stage("export", ctx)
         finally:
             release.set()
     from_memory = checksums(ctx.data_dir)

@@ -15,10 +15,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from builder import context
 from builder.context import Context
 from builder.pipeline import STAGES, stage_named
 from builder.pipeline.stage import Stage
-from builder.recipe.compose import load, load_resolved
+from builder.recipe.compose import load
 
 T = TypeVar("T")
 
@@ -35,10 +36,11 @@ def compose_stage(ref: str, root: Path, overrides: Sequence[str] = (),
 
 
 def open_context(ref: str, root: Path) -> Context:
-    """A context from the resolved `data/<recipe>/recipe.yaml` the compose stage wrote."""
-    name = Path(ref).stem if ref.endswith((".yaml", ".yml")) else ref
-    composed = load_resolved(root / "data" / name / "recipe.yaml", root)
-    return Context(root=root, composed=composed, stages=STAGES)
+    """A context from the resolved `data/<recipe>/recipe.yaml` the compose stage wrote, that
+    knows the stages."""
+    ctx = context.open_context(ref, root)
+    ctx.stages = STAGES
+    return ctx
 
 
 def source_of(stage: Stage, ctx: Context) -> Path | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from builder import stages
+from builder.pipeline import runner
 from builder.engine import LocalEngine
 from builder.engine.config import EngineConfig
 from builder.engine.dask import DaskEngine
@@ -107,14 +107,14 @@ def test_generated_data_with_every_stage_builds_the_same_on_both_engines(project
     test started, through the command line; and on a cluster the build starts itself)."""
     name = write_project_data(project.root)
     data = project.data(name)
-    stages.build(name, project.root, progress=False)
+    runner.build(name, project.root, progress=False)
     local = keep(data, "local-1")
-    stages.build(name, project.root, progress=False)
+    runner.build(name, project.root, progress=False)
     local_again = keep(data, "local-2")
     run_cli("build", name, "engine.type=dask", f"engine.address={cluster.scheduler_address}",
             "--quiet", cwd=project.root, check=True)
     on_dask = keep(data, "dask-1")
-    stages.build(name, project.root, ["engine.type=dask", "engine.local_cluster.n_workers=2",
+    runner.build(name, project.root, ["engine.type=dask", "engine.local_cluster.n_workers=2",
                                       "engine.local_cluster.memory_limit=2GiB"], progress=False)
     on_dask_again = keep(data, "dask-2")
 
@@ -134,9 +134,9 @@ def test_partition_size_never_changes_the_answer(project) -> None:
     """One partition per source (32 MiB) or many (64 KiB): the same rows, labels and splits."""
     name = write_project_data(project.root)
     data = project.data(name)
-    stages.build(name, project.root, progress=False)
+    runner.build(name, project.root, progress=False)
     small = keep(data, "small")
-    stages.build(name, project.root, ["engine.partition_size=32MiB"], progress=False)
+    runner.build(name, project.root, ["engine.partition_size=32MiB"], progress=False)
     assert len(list((data / "ingested").glob("part-*.arrow"))) == 2
     assert_same_answer(small, data, "risk")
 
@@ -145,9 +145,9 @@ def test_reviews_example_builds_the_same_on_both_engines(example_project, cluste
     """The reviews example (feedback log with dedup, labeling functions, label model, text
     pseudo-labels, the human label store, grouped split) on the local and the Dask engine."""
     root = example_project.root
-    stages.build("reviews", root, progress=False)
+    runner.build("reviews", root, progress=False)
     local = keep(example_project.data("reviews"), "reviews-local")
-    stages.build("reviews", root, ["engine.type=dask",
+    runner.build("reviews", root, ["engine.type=dask",
                                    f"engine.address={cluster.scheduler_address}"],
                  progress=False)
     on_dask = example_project.data("reviews")

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from builder import stages
+from builder.context import Context
+from builder.pipeline import runner
 from tests.conftest import REPO, Project, cli_env
 from tests.hub_server import HubServer
 
@@ -28,7 +29,7 @@ def offline_datasets(monkeypatch, tmp_path) -> None:
 
 
 def build_copy(tmp_path_factory, name: str, extra: dict[str, str] | None = None,
-               overrides: tuple[str, ...] = ()) -> stages.Context:
+               overrides: tuple[str, ...] = ()) -> Context:
     """Copy conf/ and recipes/ (plus `extra` files) to a fresh root and build `name` there."""
     root = tmp_path_factory.mktemp(name)
     shutil.copytree(REPO / "conf", root / "conf")
@@ -36,11 +37,11 @@ def build_copy(tmp_path_factory, name: str, extra: dict[str, str] | None = None,
     for relative, text in (extra or {}).items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_text(text)
-    return stages.build(name, root, overrides, progress=False)
+    return runner.build(name, root, overrides, progress=False)
 
 
 @pytest.fixture(scope="module")
-def credit(tmp_path_factory) -> stages.Context:
+def credit(tmp_path_factory) -> Context:
     """The real `credit` example (mixed types, missing values, category casts), built."""
     return build_copy(tmp_path_factory, "credit")
 
@@ -64,7 +65,7 @@ CSV = ("id,text,count,score,flag,city,when,label\n"
 
 
 @pytest.fixture(scope="module")
-def types(tmp_path_factory) -> stages.Context:
+def types(tmp_path_factory) -> Context:
     """A tiny recipe with a column of each type, built with two command-line overrides."""
     return build_copy(tmp_path_factory, "types", {"recipes/types.yaml": TYPES, "types.csv": CSV},
                       overrides=("split.seed=5", "task.classes=[neg,pos]"))
@@ -122,7 +123,7 @@ def built_reviews(tmp_path_factory: pytest.TempPathFactory) -> Project:
     previous = os.environ.get("HF_HUB_OFFLINE")
     os.environ["HF_HUB_OFFLINE"] = "1"
     try:
-        stages.build("reviews", root, progress=False)
+        runner.build("reviews", root, progress=False)
     finally:
         if previous is None:
             os.environ.pop("HF_HUB_OFFLINE")

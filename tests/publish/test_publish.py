@@ -11,8 +11,12 @@ import pytest
 
 from builder.errors import FlywheelError
 from builder.export.card import GENERATED_BEGIN, GENERATED_END, split_card
-from builder.export.publish import LocalBuild, PublishOptions, publish, scrub
-from tests.export.conftest import hub_env, run_python
+from builder.publish.local import LocalBuild
+from builder.publish.plan import PublishOptions
+from builder.publish.retries import scrub
+from builder.publish.upload import publish
+from tests.export.conftest import (built_reviews, hub, hub_env, offline_datasets,  # noqa: F401
+                                   reviews_copy, run_python)
 
 REPO_ID = "tester/reviews"
 
@@ -39,9 +43,9 @@ def titles(server, repo_id: str = REPO_ID, revision: str = "main") -> list[str]:
 
 
 def rebuild(project, *overrides: str) -> None:
-    from builder import stages
+    from builder.pipeline import runner
 
-    stages.build("reviews", project.root, overrides, progress=False)
+    runner.build("reviews", project.root, overrides, progress=False)
 
 
 @pytest.mark.slow
@@ -208,7 +212,7 @@ def test_a_network_error_is_retried_then_says_what_to_do(hub, built_reviews, mon
 def test_a_push_made_meanwhile_is_not_overwritten(hub, reviews_copy, monkeypatch) -> None:
     """The commit names the head it was planned against: someone else's push in between makes it
     fail (412), and the retry re-plans on top of that push."""
-    import builder.export.publish as publishing
+    import builder.publish.upload as publishing
 
     run_publish(reviews_copy, PublishOptions(repo_id=REPO_ID))
     rebuild(reviews_copy, "seed=5")

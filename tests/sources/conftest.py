@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from builder import stages
+from builder.pipeline import runner
 from builder.partitions import read_artifact
 
 
@@ -23,8 +23,8 @@ def ingest(project):
         if transforms:
             text += "transforms:\n" + textwrap.indent(textwrap.dedent(transforms).strip(), "  ")
         project.recipe("t", text + "\n")
-        ctx = stages.compose_stage("t", project.root)
-        metrics = stages.run_stage("ingest", ctx)
+        ctx = runner.compose_stage("t", project.root)
+        metrics = runner.run_stage("ingest", ctx)
         return read_artifact(ctx.artifact("ingested")), metrics
 
     return run

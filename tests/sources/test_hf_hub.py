@@ -11,7 +11,9 @@ import pytest
 import yaml
 
 from builder.errors import RecipeErrors
-from builder.export.publish import LocalBuild, PublishOptions, publish
+from builder.publish.local import LocalBuild
+from builder.publish.plan import PublishOptions
+from builder.publish.upload import publish
 from builder.recipe.compose import load
 from tests.export.conftest import built_reviews, hub, hub_env, reviews_copy  # noqa: F401 (fixtures)
 

@@ -52,8 +52,8 @@ def test_debug_shows_the_traceback(example_project) -> None:
 def test_bad_override_and_missing_recipe_exit_2(example_project) -> None:
     result = run_cli("validate", "reviews", "split.sed=7", cwd=example_project.root)
     assert result.returncode == 2
-    assert "recipes/reviews.yaml: split.sed: is not a known key in split" in result.stderr
-    assert "Did you mean 'seed'? It comes from the override 'split.sed=7'." in result.stderr
+    assert "- override 'split.sed=7': no key 'sed' in split; expected one of" in result.stderr
+    assert "Did you mean 'seed'?" in result.stderr
     result = run_cli("build", "reviewz", cwd=example_project.root)
     assert result.returncode == 2
     assert re.search(r"recipes/reviewz\.yaml: recipe not found; .*Did you mean 'reviews'\?",
@@ -66,7 +66,9 @@ def test_data_error_during_a_build_exits_2_naming_the_source(example_project) ->
         "rotten_tomatoes.csv.bz2}", "rotten_tomatoes.csv.bz2, key: [review_id]}"))
     result = run_cli("build", "broken", cwd=example_project.root)
     assert result.returncode == 2
-    assert result.stderr.startswith("error: source 'shop': column 'review_id' not found; ")
+    assert result.stderr.startswith("error: recipe is invalid (")
+    assert ("- recipes/broken.yaml: sources.shop.key[0]: found 'review_id', which is not a "
+            "column of source 'shop'") in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -89,6 +89,11 @@ def compose_dict(file: Path, root: Path, overrides: Sequence[str]) -> dict[str, 
         with initialize_config_dir(config_dir=str(file.parent), version_base=None):
             try:
                 cfg = compose(config_name=file.stem, overrides=[search, *hydra_overrides])
+            except TypeError as error:  # Hydra on a group override that is not a name
+                raise FlywheelError(
+                    f"{shown}: cannot be composed: {_one_line(error)} Expected a group "
+                    "override to name a preset (transforms=text_cleanup), and each entry of "
+                    "the defaults list to be a preset name or {group: name}.") from error
             except ValueError as error:  # Hydra's word for a malformed defaults list
                 raise FlywheelError(
                     f"{shown}: defaults: {_one_line(error)} Expected a list of presets, e.g. "
@@ -99,11 +104,19 @@ def compose_dict(file: Path, root: Path, overrides: Sequence[str]) -> dict[str, 
     except MissingConfigException as error:
         raise missing_preset(error, file, root, overrides) from error
     except OmegaConfBaseException as error:
+        if "Cannot merge" in str(error):
+            mismatch = shape_mismatch(file, overrides)
+            if mismatch is not None:
+                raise mismatch from error
         where = f"{error.full_key}: " if getattr(error, "full_key", None) else ""
         reason = _one_line(str(error).splitlines()[0])
         raise FlywheelError(f"{shown}: {where}cannot be resolved: {reason} Expected each "
                             "interpolation ${...} to name a key of the composed recipe.") from error
     except HydraException as error:
+        if "Cannot merge" in str(error) or "Error merging override" in str(error):
+            mismatch = shape_mismatch(file, overrides)
+            if mismatch is not None:
+                raise mismatch from error
         raise FlywheelError(
             f"{shown}: cannot be composed: {_one_line(error)} Presets live in conf/ "
             f"(conf/base.yaml, conf/<group>/<name>.yaml); overrides look like key=value."
@@ -142,6 +155,90 @@ def prepare_overrides(overrides: Sequence[str], file: Path, root: Path) -> list[
             text = "++" + text
         prepared.append(text)
     return prepared
+
+
+def shape_mismatch(file: Path, overrides: Sequence[str]) -> RecipeError | None:
+    """The key where the recipe (or an override) gives a list and the schema, and so the
+    presets, a mapping (or the other way round), which Hydra cannot merge."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(file.read_text())
+    except (OSError, yaml.YAMLError):
+        return None
+    found = _first_mismatch(Recipe, data, "") if isinstance(data, dict) else None
+    culprit = None
+    if found is None:
+        for text in overrides:
+            key, _, value = text.partition("=")
+            value = value.strip()
+            if value[:1] in "[{":
+                shaped = [] if value.startswith("[") else {}
+                found = _mismatch_at(override_key(key), shaped)
+                if found is not None:
+                    culprit = text
+                    break
+    if found is None:
+        return None
+    path, found_kind, wanted = found
+    preset = _preset_of(data, path) if isinstance(data, dict) else None
+    origin = f"a preset ({preset}) defines it" if preset else "the recipe or its presets define it"
+    where = f"{display_path(file)}" + (f": override '{culprit}'" if culprit else "")
+    return RecipeError(where, path, (
+        f"found {found_kind}, but {origin} as {wanted}, and the two cannot be merged; "
+        f"expected {wanted} here too" + (" (`name: value` entries, not `- item`)."
+                                         if found_kind == "a list" else ".")))
+
+
+def _first_mismatch(tp: Any, value: Any, key: str) -> tuple[str, str, str] | None:
+    """(key, what was found, what was expected) of the first list-for-mapping mismatch."""
+    import types
+    import typing
+
+    from builder.recipe.validate import expected
+
+    union = typing.get_origin(tp) in (typing.Union, types.UnionType)
+    options = [a for a in typing.get_args(tp) if a is not type(None)] if union else [tp]
+    mapping = all(dataclasses.is_dataclass(o) or typing.get_origin(o) is dict for o in options)
+    listing = all(typing.get_origin(o) is list for o in options)
+    if isinstance(value, list) and mapping and key:
+        return key, "a list", expected(tp).replace(" or null", "")
+    if isinstance(value, Mapping) and listing and key:
+        return key, "a mapping", expected(tp).replace(" or null", "")
+    if not isinstance(value, Mapping) or len(options) != 1:
+        return None
+    option = options[0]
+    if dataclasses.is_dataclass(option) and getattr(option, "registry", None) is None:
+        hints = typing.get_type_hints(option)
+        for name, item in value.items():
+            if name in hints:
+                found = _first_mismatch(hints[name], item, f"{key}.{name}" if key else name)
+                if found:
+                    return found
+    elif typing.get_origin(option) is dict:
+        inner = typing.get_args(option)[1]
+        for name, item in value.items():
+            found = _first_mismatch(inner, item, f"{key}.{name}")
+            if found:
+                return found
+    return None
+
+
+def _mismatch_at(key: str, value: Any) -> tuple[str, str, str] | None:
+    """`_first_mismatch` for a value set at a dotted key by an override."""
+    data: Any = value
+    for part in reversed(key.split(".")):
+        data = {part: data}
+    return _first_mismatch(Recipe, data, "")
+
+
+def _preset_of(data: dict, key: str) -> str | None:
+    """The preset file a recipe's defaults list picks for the group a key lies in."""
+    group = key.split(".", 1)[0]
+    for entry in data.get("defaults") or []:
+        if isinstance(entry, Mapping) and group in entry:
+            return f"conf/{group}/{entry[group]}.yaml"
+    return None
 
 
 def yaml_error(error: Exception, file: Path) -> FlywheelError:
@@ -264,13 +361,24 @@ def load(ref: str, root: Path, overrides: Sequence[str] = ()) -> Composed:
 
 
 def blame_override(error: RecipeError, overrides: Sequence[str]) -> RecipeError:
-    """Add to a recipe error which command-line override set the key it names."""
+    """Add to a recipe error which command-line override set the key it names; an unknown key
+    that an override introduced is that override's error (`splt.seed=7: no key 'splt'`)."""
     for text in overrides:
-        key = text.lstrip("+~").split("=", 1)[0].split("@", 1)[0]
+        key = override_key(text)
+        if error.message.startswith("is not a known key") and (
+                key == error.key or key.startswith(f"{error.key}.")):
+            leaf = error.key.rsplit(".", 1)[-1]
+            rest = error.message.removeprefix("is not a known key")
+            return RecipeError(f"override '{text}'", "", f"no key '{leaf}'{rest}", error.hint)
         if error.key == key or error.key.startswith((f"{key}.", f"{key}[")):
             hint = " ".join(filter(None, [error.hint, f"It comes from the override '{text}'."]))
             return RecipeError(error.file, error.key, error.message, hint)
     return error
+
+
+def override_key(text: str) -> str:
+    """The dotted key an override sets: `split.seed` for `++split.seed=7`."""
+    return text.lstrip("+~").split("=", 1)[0].split("@", 1)[0]
 
 
 def from_dict(data: dict[str, Any], file: Path, root: Path, overrides=()) -> Composed:

@@ -20,6 +20,13 @@ from builder.recipe.schema import CheckContext, Recipe
 _INVALID = object()
 _BOOL_KEY_HINT = (" YAML reads an unquoted on, off, yes or no as true or false; quote such a key "
                   "('on') or use the key the schema names.")
+_BOOL_VALUE_HINT = (" YAML 1.1 reads an unquoted yes, no, on, off, true or false as a boolean; "
+                    "quote it to mean the word: 'yes'.")
+
+
+def bool_hint(value: Any) -> str:
+    """The quoting hint when a boolean stands where a word was expected."""
+    return _BOOL_VALUE_HINT if isinstance(value, bool) else ""
 
 
 def describe(value: Any) -> str:
@@ -113,7 +120,7 @@ class Converter:
                 return value
             return self.fail(
                 key, f"found {describe(value)}, expected {expected(tp)}."
-                + did_you_mean(value, [str(a) for a in args]))
+                + did_you_mean(value, [str(a) for a in args]) + bool_hint(value))
         names = registered_names(tp)
         if names is not None:
             if isinstance(value, str) and value in names:
@@ -154,6 +161,13 @@ class Converter:
             return self.fail(key, f"found {describe(value)}, expected {expected(tp)}.")
         result = {}
         for name, item in value.items():
+            if isinstance(name, bool):  # a class name or raw value written yes/no/on/off
+                words = "yes, on or true" if name else "no, off or false"
+                self.fail(f"{key}.{str(name).lower()}", f"is the boolean {str(name).lower()}, "
+                          f"not a name: YAML 1.1 reads an unquoted {words} as one. Expected a "
+                          "name: quote it, e.g. {'yes': ..., 'no': ...}.")
+                result[str(name)] = _INVALID
+                continue
             if item is None:
                 continue  # a null entry removes a name that a preset defined
             result[str(name)] = self.convert(value_type, item, f"{key}.{name}")
@@ -166,7 +180,8 @@ class Converter:
             return self.fail(key, f"found {describe(value)}, expected {expected(tp)}.")
         if isinstance(value, tp):
             return value
-        return self.fail(key, f"found {describe(value)}, expected {expected(tp)}.")
+        hint = bool_hint(value) if tp is str else ""
+        return self.fail(key, f"found {describe(value)}, expected {expected(tp)}.{hint}")
 
     def dataclass(self, cls: type, value: Any, key: str) -> Any:
         """Build `cls` (or, for a registry base, the class its `type:` names) from a mapping."""

@@ -71,9 +71,10 @@ def test_prepare_overrides_force_adds_values_but_not_groups(project, recipe_file
 
 @pytest.mark.parametrize("overrides, message", [
     (["split.sed=7"],
-     "recipes/r.yaml: split.sed: is not a known key in split; expected one of 'fractions', "
-     "'group', 'seed' or 'stratify'. Did you mean 'seed'? It comes from the override "
-     "'split.sed=7'."),
+     "override 'split.sed=7': no key 'sed' in split; expected one of 'fractions', "
+     "'group', 'seed' or 'stratify'. Did you mean 'seed'?"),
+    (["splt.seed=7"],
+     "override 'splt.seed=7': no key 'splt'; expected one of 'balance', 'engine', "),
     (["split.seed=seven"],
      "recipes/r.yaml: split.seed: found 'seven', expected an integer. It comes from the "
      "override 'split.seed=seven'."),

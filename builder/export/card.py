@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from builder.balance.card import section_balance
+from builder.images.card import section_images
 from builder.labeling.card import section_labeling
 from builder.labeling.human.card import section_human
 from builder.markdown import table
@@ -88,6 +89,8 @@ def _total_rows(metrics: dict) -> int:
 def _task_sentence(composed: Composed) -> str:
     task = composed.recipe.task
     what = f"the text column `{task.text}`" if task.text else "the feature columns"
+    if task.image:
+        what = f"the image column `{task.image}`"
     return (f"predict `{task.label}` ({', '.join(f'`{c}`' for c in task.classes)}) from {what}")
 
 
@@ -275,6 +278,7 @@ SECTIONS: list[Callable[[Any, dict], str]] = [
     section_labeling,
     section_human,
     section_splits,
+    section_images,
     section_balance,
     section_synthetic,
     section_evaluation,

@@ -62,6 +62,10 @@ def run(ctx: Context, source: Path | None) -> dict[str, Any]:
         for split, dataset in dataset_dict.items():
             write_split_state(dataset, saved / split, results[split]["arrow_files"])
         metrics[STAGE.name] = export_metrics(results, ctx, checksums)
+        if ctx.recipe.task.image:  # sizes, modes and a sample picture for the card
+            from builder.images.export import image_figures
+
+            metrics[STAGE.name]["images"] = image_figures(ctx, dataset_dict, hub)
         shard_bytes = {p: (hub / p).stat().st_size for p in checksums}
         split_bytes = {s: r["bytes"] for s, r in results.items()}
         card = render_card(ctx.composed, dataset_dict, metrics, shard_bytes, split_bytes)

@@ -1,0 +1,28 @@
+"""The export's image figures and the card's Images section: sample picture, bad and skipped
+files, near copies, modes and sizes."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from PIL import Image
+
+from tests.images.test_pipeline import build, pictures  # noqa: F401 (fixture)
+
+
+def test_card_reports_checks_sizes_and_a_sample_picture(pictures, project):  # noqa: F811
+    (pictures / "cat" / "notes.txt").write_text("not an image")
+    build(project)
+    hub = project.data("pics") / "hub"
+    card = (hub / "README.md").read_text()
+    assert "## Images" in card and "![sample images per class](samples.png)" in card
+    assert "1 bad image(s) dropped" in card and "`imgs/cat/broken.png`" in card
+    assert "1 file(s) skipped" in card and "`imgs/cat/notes.txt`" in card
+    assert "`unique` (dedup_images): 1 exact or near copies dropped" in card
+    assert "| train |" in card and "RGB" in card and "16x16" in card
+    grid = Image.open(io.BytesIO((hub / "samples.png").read_bytes()))
+    assert grid.format == "PNG" and grid.height >= 2 * 64
+    figures = json.loads((project.data("pics") / "metrics.json").read_text())["export"]["images"]
+    assert figures["splits"]["train"]["modes"] == {"RGB": figures["splits"]["train"]["rows"]}
+    assert figures["samples"] == "samples.png"

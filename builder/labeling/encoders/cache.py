@@ -1,6 +1,6 @@
 """Embeddings cached on disk, keyed by model and text, outside the DVC outputs.
 
-A model's cache is a folder (`<project>/.cache/embeddings/<model key>/`, see `model_key`) of
+A model's cache is a folder (`<project>/.cache/embeddings/<fingerprint>/`, see `model_key`) of
 shard files. Each encode that met unseen texts writes one shard, atomically: a header (magic,
 count, dimension, sha256 of the rest), the texts' sorted 64-bit hashes
 (`builder.columns.text_hashes`) and their float32 vectors. A shard is checked against its
@@ -16,7 +16,6 @@ back produces the same bytes as the build that computed them.
 from __future__ import annotations
 
 import hashlib
-import re
 import struct
 import warnings
 from pathlib import Path
@@ -32,10 +31,9 @@ MAX_SHARDS = 16
 SUFFIX = ".emb"
 
 
-def model_key(name: str, fingerprint: str) -> str:
-    """A folder name for a model: its name made safe, then its fingerprint."""
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name.strip("/.")).strip("_")[-60:] or "model"
-    return f"{safe}-{fingerprint[:16]}"
+def model_key(fingerprint: str) -> str:
+    """A model's folder name: its fingerprint (the same files under two names share it)."""
+    return fingerprint[:24]
 
 
 class Shard:

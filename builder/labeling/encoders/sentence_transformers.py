@@ -4,7 +4,7 @@
 first time, as `SentenceTransformer(id)` does) or the path of a local copy (absolute, or
 relative to the project root; loaded with `local_files_only`, never reaching a network).
 `device: auto` uses a GPU when torch sees one. Embeddings are cached under
-`<project>/.cache/embeddings/` by model (its name and a fingerprint of its files) and text hash
+`<project>/.cache/embeddings/` by model (a fingerprint of its files, or of a Hub snapshot) and text hash
 (`builder.labeling.encoders.cache`): a rebuild encodes only texts it has not seen.
 
 sentence-transformers and torch are imported inside the functions that need them.
@@ -122,7 +122,7 @@ class SentenceTransformersEncoder(Encoder):
         from builder.labeling.encoders.cache import EmbeddingCache, model_key
 
         folder, fingerprint = self.resolve()
-        cache = EmbeddingCache(self.cache_root / model_key(Path(self.config.model).name, fingerprint))
+        cache = EmbeddingCache(self.cache_root / model_key(fingerprint))
         keys = text_hashes(pd.Series(texts, dtype="string[pyarrow]").fillna(""))
         unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
         found, vectors = cache.lookup(unique)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from builder.balance.origins import origins as all_origins
 from builder.markdown import table
 
 
@@ -39,7 +40,7 @@ def section_balance(composed: Any, metrics: dict) -> str:
         "## Balancing\n\n"
         f"Target for the train split: {balance['target']}. Only the train split is balanced; "
         "validation and test rows are real and untouched. `_origin` marks every row "
-        "(real, oversampled, smote, synthetic).\n\n"
+        f"({', '.join(all_origins())}).\n\n"
         + table(["class", "before", "target", "after", "how", "rows by origin", "why"], rows)
         + "\n\n`after` also counts synthetic rows added by `synthetic.rows` or scenarios."
     )

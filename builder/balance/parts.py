@@ -19,10 +19,11 @@ from builder.balance.origins import TRAIN, merge_counts, origin_counts
 from builder.balance.selection import POSITION_COLUMN, PART_COLUMN, Copies, copies_of
 from builder.columns import STRING, repeat_string, unit_hashes
 from builder.partitions import PART_SUFFIX, append_column, read_part, read_table, write_part
-from builder.rows import ID, ORIGIN, REAL, SPLIT, class_codes
+from builder.rows import ID, ORIGIN, REAL, SPLIT, class_codes, key_bound
 
 if TYPE_CHECKING:
     from builder.context import Context
+    from builder.partitions import Partitions
 
 
 def row_keys(ids: pd.Series, ctx: Context) -> np.ndarray:
@@ -64,6 +65,28 @@ def sample_part(item: tuple[int, str, float, float], ctx: Context, source: Path)
     sample[PART_COLUMN] = index
     sample[POSITION_COLUMN] = positions[chosen]
     return sample
+
+
+def gather_sample(ctx: Context, parts: Partitions, profiles: list[dict]) -> pd.DataFrame:
+    """The sample the table-wise steps see: the train (and holdout) rows with the smallest keys,
+    at most `synthetic.fit_rows` of each (every row of a smaller table), `_origin: real`."""
+    from builder.columns import concat_rows
+
+    limit = ctx.recipe.synthetic.fit_rows
+    bounds = [key_bound([p["train_keys"] for p in profiles], limit),
+              key_bound([p["holdout_keys"] for p in profiles], limit)]
+    items = [(i, name, *bounds) for i, name in enumerate(parts.names)]
+    frames = ctx.map(sample_part, items, parts.folder, label="sample")
+    df = concat_rows(frames, frames[0])
+    df[ORIGIN] = repeat_string(REAL, df.index)
+    return df
+
+
+def empty_like(parts: Partitions) -> pd.DataFrame:
+    """No rows, the columns of the parts and `_origin`."""
+    frame = read_part(parts.path(0)).iloc[:0] if parts.count else pd.DataFrame()
+    frame[ORIGIN] = pd.Series(dtype=STRING)
+    return frame
 
 
 def write_real(item: tuple[str, np.ndarray | None, list[Copies] | None], ctx: Context,

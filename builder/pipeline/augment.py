@@ -121,6 +121,7 @@ class Augmenter:
     def __init__(self, ctx: Context, profiles: list[dict], parts: Partitions, sample: bool):
         import numpy as np
 
+        from builder.balance.parts import empty_like, gather_sample
         from builder.columns import feature_columns
         from builder.rows import SPLIT
 
@@ -131,39 +132,12 @@ class Augmenter:
         self.splits = list(profiles[0]["splits"]) if profiles else list(recipe.split.fractions)
         self.counts = sum((p["counts"] for p in profiles),
                           np.zeros((len(self.splits), len(self.task.classes) + 1), np.int64))
-        self.df = self.gather_sample() if sample else self.empty()
+        self.df = gather_sample(ctx, parts, profiles) if sample else empty_like(parts)
         is_train = (self.df[SPLIT] == TRAIN).to_numpy()
         self.train = self.df[is_train].reset_index(drop=True)
         self.holdout = self.df[~is_train].reset_index(drop=True)
         self.features = feature_columns(self.df, self.task)
         self._metadata: Any = None
-
-    def gather_sample(self) -> pd.DataFrame:
-        """The sample of rows the table-wise steps see (every row of a smaller table)."""
-        from builder.balance.parts import sample_part
-        from builder.columns import concat_rows, repeat_string
-        from builder.rows import ORIGIN, REAL, key_bound
-
-        limit = self.synthetic.fit_rows
-        bounds = [key_bound([p["train_keys"] for p in self.profiles], limit),
-                  key_bound([p["holdout_keys"] for p in self.profiles], limit)]
-        items = [(i, name, *bounds) for i, name in enumerate(self.parts.names)]
-        frames = self.ctx.map(sample_part, items, self.parts.folder, label="sample")
-        df = concat_rows(frames, frames[0])
-        df[ORIGIN] = repeat_string(REAL, df.index)
-        return df
-
-    def empty(self) -> pd.DataFrame:
-        """No rows, the columns of the parts."""
-        import pandas as pd
-
-        from builder.columns import STRING
-        from builder.partitions import read_part
-        from builder.rows import ORIGIN
-
-        frame = read_part(self.parts.path(0)).iloc[:0] if self.parts.count else pd.DataFrame()
-        frame[ORIGIN] = pd.Series(dtype=STRING)
-        return frame
 
     def log(self, message: str) -> None:
         """A line above the progress bars of `builder build`, or on a terminal's stderr."""

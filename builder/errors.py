@@ -79,3 +79,44 @@ def one_of(choices: Iterable[str]) -> str:
     if len(quoted) == 1:
         return quoted[0]
     return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+class OutputError(FlywheelError):
+    """An output cannot be written: no permission, a read-only file system, a full disk."""
+
+
+#: errno values that mean "this output cannot be written here", not a bug.
+WRITE_ERRNOS = {"EACCES", "EPERM", "EROFS", "ENOSPC", "EDQUOT", "EFBIG", "ENOTDIR", "EEXIST",
+                "EISDIR", "ETXTBSY", "EMLINK", "ENAMETOOLONG"}
+_WRITE_PHRASES = ("permission denied", "read-only file system", "no space left",
+                  "disk quota exceeded", "file too large", "not a directory")
+
+
+def is_write_failure(error: BaseException) -> bool:
+    """Whether an `OSError` says an output cannot be written (rather than a bug)."""
+    import errno
+
+    if not isinstance(error, OSError):
+        return False
+    if error.errno is not None and errno.errorcode.get(error.errno) in WRITE_ERRNOS:
+        return True
+    return any(p in str(error).lower() for p in _WRITE_PHRASES)  # pyarrow's IO errors
+
+
+def output_error(error: OSError, doing: str) -> OutputError:
+    """The one-paragraph message for an OS error while `doing` (e.g. 'builder build credit'):
+    the path, the reason and that earlier outputs were left as they were."""
+    import os
+
+    path = error.filename or ""
+    if error.filename2:
+        path = f"{path} -> {error.filename2}"
+    reason = error.strerror or " ".join(str(error).split())
+    where = f"cannot write {os.path.relpath(path) if path and not error.filename2 else path}"
+    if not path:
+        where = "cannot write an output"
+    return OutputError(
+        f"{where} ({reason}) during {doing}. Nothing was replaced: outputs are written to a "
+        "temporary file or folder first and moved into place at the end, so the previous "
+        "outputs are as they were. Expected a writable folder with free space: check its "
+        "permissions, mount and disk space.")

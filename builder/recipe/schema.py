@@ -171,6 +171,52 @@ class SplitConfig:
 
 
 @dataclass(kw_only=True)
+class ChecksConfig:
+    """What a build must keep, or it fails (`builder.checks`).
+
+    `min_rows`: rows each split must hold (a number for every split, or per split name;
+    at least 1: an empty split makes a Hub folder `load_dataset` cannot read). `max_drop`:
+    the share of its input rows a step may drop (a number for every step, or per step name:
+    a source, a transform, `label`); a recipe that expects a step to drop everything says
+    `max_drop: {label: 1.0}`."""
+
+    min_rows: int | dict[str, int] = 1
+    max_drop: float | dict[str, float] = 0.9
+
+    def min_rows_for(self, split: str) -> int:
+        if isinstance(self.min_rows, dict):
+            return self.min_rows.get(split, 1)
+        return self.min_rows
+
+    def max_drop_for(self, step: str) -> float:
+        if isinstance(self.max_drop, dict):
+            return self.max_drop.get(step, 0.9)
+        return self.max_drop
+
+    def check(self, ctx: CheckContext) -> Problems:
+        recipe = ctx.recipe
+        splits = list(recipe.split.fractions)
+        counts = self.min_rows if isinstance(self.min_rows, dict) else {"": self.min_rows}
+        for name, count in counts.items():
+            key = f"min_rows.{name}" if name else "min_rows"
+            if name and name not in splits:
+                yield key, (f"found the split '{name}', expected one of split.fractions: "
+                            f"{one_of(splits)}." + did_you_mean(name, splits))
+            elif count < 1:
+                yield key, (f"found {count}, expected at least 1: an empty split makes a Hub "
+                            "folder that load_dataset cannot read.")
+        steps = [*recipe.sources, *recipe.transforms, "label"]
+        drops = self.max_drop if isinstance(self.max_drop, dict) else {"": self.max_drop}
+        for name, share in drops.items():
+            key = f"max_drop.{name}" if name else "max_drop"
+            if name and name not in steps:
+                yield key, (f"found the step '{name}', expected a source, a transform or "
+                            f"'label': {one_of(steps)}." + did_you_mean(name, steps))
+            elif not 0 <= share <= 1:
+                yield key, f"found {share}, expected a share of the step's rows in [0, 1]."
+
+
+@dataclass(kw_only=True)
 class Recipe:
     """A whole recipe, as composed by Hydra from `recipes/<name>.yaml` and `conf/` presets."""
 
@@ -185,6 +231,7 @@ class Recipe:
     synthetic: SyntheticConfig = field(default_factory=SyntheticConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
     engine: Literal["local", "dask"] | EngineConfig = "local"
+    checks: ChecksConfig = field(default_factory=ChecksConfig)
 
     def __post_init__(self) -> None:
         # `engine: local` and a missing engine (a resolved recipe.yaml) are `{type: local}`.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from builder.pipeline.stage import Stage
+from builder.pipeline.stage import KERNEL_CODE, Stage
 
 if TYPE_CHECKING:
     from builder.context import Context
@@ -26,6 +26,6 @@ STAGE = Stage(
     reads=None,
     writes=("recipe.yaml", "inputs.yaml"),
     sections=(),
-    code=(),
+    code=(*KERNEL_CODE, "builder/fingerprints.py"),
     run=run,
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from builder.pipeline.stage import Stage
+from builder.pipeline.stage import KERNEL_CODE, Stage
 
 if TYPE_CHECKING:
     from builder.context import Context
@@ -83,6 +83,11 @@ STAGE = Stage(
     reads="augment",
     writes=("dataset", "hub", "README.md", "metrics.json"),
     sections=("name", "task", "split", "publish"),
-    code=("builder/export", "builder/balance/card.py", "builder/synthetic/card.py"),
+    code=(*KERNEL_CODE, "builder/export", "builder/markdown.py", "builder/recipe",
+          "builder/balance", "builder/synthetic/__init__.py", "builder/synthetic/card.py",
+          "builder/synthetic/config.py", "builder/synthetic/generators",
+          "builder/labeling/__init__.py", "builder/labeling/card.py",
+          "builder/labeling/human/__init__.py", "builder/labeling/human/card.py",
+          "builder/images"),
     run=run,
 )

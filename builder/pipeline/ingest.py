@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from builder.pipeline.stage import Stage
+from builder.pipeline.stage import KERNEL_CODE, Stage
 
 if TYPE_CHECKING:
     from builder.context import Context
@@ -29,6 +29,9 @@ STAGE = Stage(
     reads=None,
     writes=("ingested", "metrics/ingest.json"),
     sections=("name", "task", "sources", "transforms"),
-    code=("builder/sources", "builder/transforms", "builder/columns.py"),
+    code=(*KERNEL_CODE, "builder/engine", "builder/fingerprints.py", "builder/recipe",
+          "builder/sources", "builder/transforms", "builder/images", "builder/export/__init__.py",
+          "builder/export/config.py", "builder/publish/__init__.py",
+          "builder/publish/endpoint.py"),
     run=run,
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from builder.pipeline.stage import Stage
+from builder.pipeline.stage import KERNEL_CODE, Stage
 
 if TYPE_CHECKING:
     from builder.context import Context
@@ -29,6 +29,6 @@ STAGE = Stage(
     reads="label",
     writes=("split", "metrics/split.json"),
     sections=("seed", "task", "split"),
-    code=("builder/splitting.py",),
+    code=(*KERNEL_CODE, "builder/splitting.py"),
     run=run,
 )

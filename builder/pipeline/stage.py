@@ -16,6 +16,12 @@ if TYPE_CHECKING:
     from builder.context import Context
 
 
+#: Code every data stage runs: the kernel it reads and writes artifacts with, and the pipeline
+#: (`python -m builder stage NAME` imports every stage module). Part of each stage's `code`.
+KERNEL_CODE = ("builder/__init__.py", "builder/artifacts.py", "builder/columns.py",
+               "builder/errors.py", "builder/partitions.py", "builder/rows.py", "builder/pipeline")
+
+
 @dataclass(frozen=True)
 class Stage:
     """One stage of the pipeline, as `dvc.yaml` runs it (`builder stage NAME RECIPE`).
@@ -24,7 +30,8 @@ class Stage:
     - `reads`: the stage whose artifact it reads, or None (compose, ingest);
     - `writes`: what it writes under `data/<recipe>/`, its artifact folder first;
     - `sections`: the keys of the resolved `recipe.yaml` it depends on (its DVC `params`);
-    - `code`: the paths under `builder/` its run imports (its DVC code `deps`);
+    - `code`: the paths under `builder/` whose code its run can execute (its DVC code `deps`;
+      `tests/pipeline/test_dvc_yaml.py` checks them against the imports), `KERNEL_CODE` first;
     - `run(ctx, source)`: does the work; `source` is the folder of the `reads` stage's artifact
       (None when `reads` is None); returns the stage's metrics.
     """

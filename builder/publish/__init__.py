@@ -19,6 +19,6 @@ The token comes from `HF_TOKEN` or the saved login (`huggingface_hub.get_token`)
 ever passed to the client, and scrubbed from any message shown.
 
 Modules: `local` (the build on disk), `plan` (what one publish would change), `hub` (the Hub
-calls), `retries` (which failures are worth another attempt, and what to say), `upload` (plan,
-commit, retry), `commands` (the command line).
+calls), `endpoint` (where the Hub is), `retries` (which failures are worth another attempt, and
+what to say), `upload` (plan, commit, retry), `commands` (the command line).
 """

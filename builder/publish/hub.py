@@ -1,10 +1,9 @@
 """The Hub calls of a publish: read the repository (`fetch_remote`), send a plan as one commit
-(`commit_plan`), remove what a failed run created (`Rollback`), and the endpoint
-(`hub_endpoint`). `huggingface_hub` is imported inside the functions."""
+(`commit_plan`), remove what a failed run created (`Rollback`). `huggingface_hub` is imported
+inside the functions."""
 
 from __future__ import annotations
 
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,10 +74,3 @@ class Rollback:
             return (f" The empty {what} this run created could not be removed (it holds no data "
                     "from this build).")
         return (" " + "; ".join(done).capitalize() + ".") if done else ""
-
-
-def hub_endpoint() -> str:
-    """`HF_ENDPOINT` as set now (the client library reads it only once, at import)."""
-    from huggingface_hub import constants
-
-    return (os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")

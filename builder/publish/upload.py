@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from builder.errors import FlywheelError
-from builder.publish.hub import Rollback, commit_plan, fetch_remote, hub_endpoint
+from builder.publish.endpoint import hub_endpoint
+from builder.publish.hub import Rollback, commit_plan, fetch_remote
 from builder.publish.local import LocalBuild
 from builder.publish.plan import PublishOptions, Result, describe_plan, make_plan
 from builder.publish.retries import explain, is_transient, scrub, short

@@ -74,7 +74,7 @@ def resolve_commit(repo_id: str, revision: str) -> str:
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
 
-    from builder.publish.hub import hub_endpoint
+    from builder.publish.endpoint import hub_endpoint
 
     try:
         return HfApi(endpoint=hub_endpoint()).dataset_info(repo_id, revision=revision).sha

@@ -74,13 +74,13 @@ def test_prepare_overrides_force_adds_values_but_not_groups(project, recipe_file
      "override 'split.sed=7': no key 'sed' in split; expected one of 'fractions', "
      "'group', 'seed' or 'stratify'. Did you mean 'seed'?"),
     (["splt.seed=7"],
-     "override 'splt.seed=7': no key 'splt'; expected one of 'balance', 'engine', "),
+     "override 'splt.seed=7': no key 'splt'; expected one of 'balance', 'checks', 'engine', "),
     (["split.seed=seven"],
      "recipes/r.yaml: split.seed: found 'seven', expected an integer. It comes from the "
      "override 'split.seed=seven'."),
     (["sources.shop.type=tsv"],
      "recipes/r.yaml: sources.shop.type: unknown source type 'tsv'; expected 'csv', 'feedback', "
-     "'hf', 'jsonl', 'parquet' or 'sql'. Did you mean 'csv'? It comes from the override "
+     "'hf', 'image_manifest', 'imagefolder', 'jsonl', 'parquet' or 'sql'. Did you mean 'csv'? It comes from the override "
      "'sources.shop.type=tsv'."),
     (["name=other"],
      "recipes/r.yaml: name: found 'other', expected 'r', the file's name"),

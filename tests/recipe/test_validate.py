@@ -46,7 +46,7 @@ def test_the_valid_recipe_loads(write) -> None:
 # (id, recipe text, fragments the message must contain in order)
 BROKEN = [
     ("unknown-top-level-key", VALID + "sed: 3\n",
-     ["recipes/r.yaml: sed: is not a known key; expected one of 'balance', 'engine', 'labeling', 'name'",
+     ["recipes/r.yaml: sed: is not a known key; expected one of 'balance', 'checks', 'engine', 'labeling', 'name'",
       "Did you mean 'seed'?"]),
     ("unknown-source-key", VALID.replace("path: reviews.csv", "path: reviews.csv, delimeter: ';'"),
      ["recipes/r.yaml: sources.shop.delimeter: is not a known key in sources.shop; expected "
@@ -64,14 +64,15 @@ BROKEN = [
      ["recipes/r.yaml: sources: found a list, expected a mapping of names to mappings."]),
     ("unknown-source-type", VALID.replace("type: csv", "type: cvs"),
      ["recipes/r.yaml: sources.shop.type: unknown source type 'cvs'; expected 'csv', "
-      "'feedback', 'hf', 'jsonl', 'parquet' or 'sql'. Did you mean 'csv'?"]),
+      "'feedback', 'hf', 'image_manifest', 'imagefolder', 'jsonl', 'parquet' or 'sql'. Did you mean 'csv'?"]),
     ("unknown-transform-type",
      VALID + "transforms:\n  clean: {type: normalise_text, columns: [text]}\n",
      ["recipes/r.yaml: transforms.clean.type: unknown transform type 'normalise_text'; expected",
       "Did you mean 'normalize_text'?"]),
     ("unknown-task-type", VALID.replace("type: text-classification", "type: text-clasification"),
      ["recipes/r.yaml: task.type: found 'text-clasification', expected one of "
-      "'tabular-classification' or 'text-classification'. Did you mean 'text-classification'?"]),
+      "'image-classification', 'tabular-classification' or 'text-classification'. "
+      "Did you mean 'text-classification'?"]),
     ("source-without-type", VALID.replace("type: csv, ", ""),
      ["recipes/r.yaml: sources.shop.type: is missing; expected a source type: 'csv', "
       "'feedback', 'hf'"]),

@@ -1,4 +1,4 @@
-"""The import rules of `builder/` (docs/architecture.md), checked on the source.
+"""The import rules of `builder/` (`docs/architecture.md`), checked on the source.
 
 - No import cycle: module-level and function-level imports both count.
 - The kernel imports no domain package; the one exception is the recipe schema, which assembles
@@ -17,8 +17,8 @@ from tests.import_graph import cycles, import_graph
 
 KERNEL = ("context", "rows", "columns", "errors", "artifacts", "partitions", "fingerprints",
           "markdown", "engine", "recipe")
-DOMAIN = ("sources", "transforms", "labeling", "balance", "synthetic", "export", "publish",
-          "pipeline")
+DOMAIN = ("sources", "transforms", "labeling", "splitting", "balance", "synthetic", "images",
+          "export", "publish", "pipeline")
 
 
 def _package(module: str) -> str:

@@ -283,7 +283,7 @@ class Augmenter:
         """SDV metadata of the real train rows (features and label), with the recipe's overrides."""
         if self._metadata is None:
             from builder.synthetic import metadata as meta
-            from builder.synthetic.models import quiet
+            from builder.synthetic.guard import quiet
 
             with quiet():
                 self._metadata = meta.detect(meta.plain(self.train[[*self.features, self.label]]),

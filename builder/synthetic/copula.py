@@ -44,7 +44,7 @@ from builder.columns import numeric_values
 from builder.errors import DataError
 from builder.synthetic.config import DIRECT_COPULA, STATISTICAL_SDTYPES, GeneratorConfig
 from builder.synthetic.metadata import columns_of
-from builder.synthetic.models import condition_error, fit_errors, quiet
+from builder.synthetic.guard import condition_error, fit_errors, quiet
 
 #: The sdtypes encoded as numbers; the others are categories.
 NUMBERS = ("numerical", "datetime")

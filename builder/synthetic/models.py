@@ -15,14 +15,11 @@ the model and the seed, never on what was sampled before or on whether the model
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import json
 import os
 import time
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -32,19 +29,11 @@ import pandas as pd
 from builder import artifacts
 from builder.errors import DataError
 from builder.synthetic.generators.base import Generator
+from builder.synthetic.guard import condition_error, fit_errors, quiet, shown_conditions
 from builder.synthetic.metadata import TABLE
 
 #: Cached synthesizers kept besides the ones the current build used.
 KEEP_CACHED = 8
-
-
-@contextlib.contextmanager
-def quiet() -> Iterator[None]:
-    """Silence SDV's warnings and progress bars around a call."""
-    # tqdm resolves its output stream when a bar is made, so redirecting stderr hides SDV's bars.
-    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
-        warnings.simplefilter("ignore")
-        yield
 
 
 def seed_everything(seed: int, torch_too: bool) -> None:
@@ -67,24 +56,6 @@ def frame_digest(frame: pd.DataFrame) -> str:
     digest.update(json.dumps([[str(c), str(frame[c].dtype)] for c in frame.columns]).encode())
     digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return digest.hexdigest()
-
-
-#: SDV's exceptions for train rows that break the metadata or a constraint.
-DATA_ERRORS = ("ConstraintNotMetError", "ConstraintsNotMetError", "InvalidDataError")
-
-
-@contextlib.contextmanager
-def fit_errors(name: str) -> Iterator[None]:
-    """Turn SDV's complaints about the rows of model `name` into a `DataError`."""
-    try:
-        yield
-    except Exception as error:
-        if type(error).__name__ in DATA_ERRORS:
-            raise DataError(
-                f"synthetic: SDV cannot fit the '{name}' model: {' '.join(str(error).split())} "
-                "Check synthetic.constraints and synthetic.columns against the train rows."
-            ) from error
-        raise
 
 
 @dataclass
@@ -245,17 +216,3 @@ def sample(synthesizer: Any, rows: int, seed: int, conditions: dict[str, Any] | 
                         "condition). Expected a condition the model produces often enough; "
                         "sampling: per_class fits a model per class instead.")
     return out
-
-
-def shown_conditions(conditions: dict[str, Any]) -> str:
-    """`Home='rent', Age=90`: conditions as messages show them."""
-    return ", ".join(f"{k}={v!r}" for k, v in conditions.items())
-
-
-def condition_error(owner: str, rows: int, conditions: dict[str, Any], reason: str) -> DataError:
-    """The error for conditions a model cannot be sampled with, `reason` saying why."""
-    return DataError(f"{owner}: SDV could not sample {rows} rows with "
-                     f"{shown_conditions(conditions)}: {' '.join(reason.split())} A number "
-                     "outside the train rows' range needs synthetic.generator."
-                     "enforce_min_max_values: false; a category the train rows lack cannot be "
-                     "sampled.")

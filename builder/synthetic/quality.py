@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from builder.columns import column_kind
-from builder.synthetic.models import quiet
+from builder.synthetic.guard import quiet
 
 
 def matched_reference(real: pd.DataFrame, labels: pd.Series, wanted: pd.Series,

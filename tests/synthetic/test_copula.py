@@ -97,7 +97,7 @@ def test_it_fits_the_model_sdv_fits_and_samples_as_faithfully(bad_credit) -> Non
     from sdv.evaluation import evaluate_quality
     from sdv.single_table import GaussianCopulaSynthesizer
 
-    from builder.synthetic.models import quiet
+    from builder.synthetic.guard import quiet
 
     with quiet():
         metadata = meta.detect(bad_credit, None, {})

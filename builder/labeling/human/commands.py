@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -133,7 +134,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     request = ExportRequest(rows=queue.rows, task=recipe.task,
                             instructions=recipe.labeling.human.instructions,
                             content_columns=content_columns(df, composed),
-                            strategy=queue.strategy, model_version=f"flywheel-{recipe.name}")
+                            strategy=queue.strategy, model_version=f"flywheel-{recipe.name}",
+                            image_url_prefix=recipe.labeling.human.image_url_prefix)
     files = write_export(get_tool(args.tool), request, folder)
     print(f"{recipe.name}: {len(queue.rows)} of {queue.candidates} candidate rows "
           f"({queue.strategy}, seed {queue.seed}) exported for {args.tool}:")
@@ -151,6 +153,8 @@ def write_export(tool, request, folder: Path) -> list[Path]:
         targets = []
         for path in written:
             target = folder / path.name
+            if path.is_dir() and target.is_dir():  # an image task's images/ of an earlier export
+                shutil.rmtree(target)
             os.replace(path, target)
             targets.append(target)
     return targets

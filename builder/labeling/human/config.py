@@ -34,6 +34,9 @@ class HumanConfig:
     - `strategy`, `budget`: what `builder label export` picks by default (a strategy of
       `QUEUE_STRATEGIES`), and how many rows.
     - `instructions`: the question shown to annotators in exported tasks.
+    - `image_url_prefix`: where an image task's exported `images/` folder is served from
+      (`https://...`, `s3://...`; `gs://...` for Vertex AI); without it, tools get paths
+      relative to the export folder (Label Studio: through its local file storage).
     """
 
     store: str | None = None
@@ -43,6 +46,7 @@ class HumanConfig:
     strategy: Annotated[str, QUEUE_STRATEGIES] = "least_confident"
     budget: int = 100
     instructions: str = "Read the text and choose the class that fits it best."
+    image_url_prefix: str | None = None
 
     def store_dir(self, root: Path, recipe_name: str) -> Path:
         """The label store folder of a recipe."""

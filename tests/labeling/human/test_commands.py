@@ -14,7 +14,8 @@ from tests.labeling.human.conftest import FIXTURES, build_labeled
 
 FILES = {"labelstudio": ["labeling_config.xml", "tasks.json"],
          "mturk": ["input.csv", "question.html"], "appen": ["job.cml", "job.csv"],
-         "scale": ["tasks.jsonl"], "csv": ["queue.csv"]}
+         "scale": ["tasks.jsonl"], "csv": ["queue.csv"],
+         "vertex": ["import.jsonl", "import_schema.txt"]}
 
 
 def cli(project, *args: str) -> int:

@@ -10,6 +10,7 @@ from xml.sax.saxutils import quoteattr
 from builder.labeling.human.config import LABELING_TOOLS
 from builder.labeling.human.tools.base import (ANSWER, ROW_ID, ExportRequest, Parsed, Tool,
                                               good_rows, read_csv, require_columns, write_csv)
+from builder.labeling.human.tools.images import IMAGES, image_urls, write_images
 
 
 @LABELING_TOOLS.register("appen")
@@ -20,6 +21,8 @@ class Appen(Tool):
 
     def cml(self, request: ExportRequest) -> str:
         shown = "{{text}}" if request.is_text else "{{features}}"
+        if request.is_image:
+            shown = '<img src="{{image_url}}" style="max-width: 100%" />'
         radios = "\n".join(f"  <cml:radio label={quoteattr(c)} value={quoteattr(c)} />"
                            for c in request.task.classes)
         return (f'<div class="well" style="white-space: pre-wrap">{shown}</div>\n'
@@ -30,10 +33,14 @@ class Appen(Tool):
     def export(self, request: ExportRequest, folder: Path) -> list[Path]:
         data_path, cml_path = folder / "job.csv", folder / "job.cml"
         content = "text" if request.is_text else "features"
-        write_csv(data_path, [ROW_ID, content, "prediction", "prediction_score"],
-                  [list(row) for row in request.table_rows()])
+        rows = [list(row) for row in request.table_rows()]
+        if request.is_image:  # the unit shows the image from its URL
+            content = "image_url"
+            for row, url in zip(rows, image_urls(request, write_images(request, folder))):
+                row[1] = url
+        write_csv(data_path, [ROW_ID, content, "prediction", "prediction_score"], rows)
         cml_path.write_text(self.cml(request), encoding="utf-8")
-        return [data_path, cml_path]
+        return [data_path, cml_path, *([folder / IMAGES] if request.is_image else [])]
 
     def parse(self, path: Path, annotator: str | None = None) -> Parsed:
         header, rows = read_csv(path, self.name)

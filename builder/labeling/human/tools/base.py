@@ -76,17 +76,26 @@ class ExportRequest:
     content_columns: list[str]
     strategy: str
     model_version: str = "flywheel"
+    #: Where image tasks' exported images are served from (`labeling.human.image_url_prefix`).
+    image_url_prefix: str | None = None
 
     @property
     def is_text(self) -> bool:
         return self.task.type == "text-classification" and self.task.text is not None
 
+    @property
+    def is_image(self) -> bool:
+        """An image task: tools show the image (`tools.images`), the other columns beside it."""
+        return self.task.image is not None and self.task.image in self.rows.columns
+
     def content(self) -> list[Any]:
-        """Per row: the text, or for tabular tasks a {column: value} mapping."""
+        """Per row: the text, or for tabular tasks a {column: value} mapping (for image tasks,
+        of the columns besides the image)."""
         if self.is_text:
             return [None if blank(v) else str(v) for v in self.rows[self.task.text]]
-        records = self.rows[self.content_columns].astype(object).where(
-            self.rows[self.content_columns].notna(), None).to_dict("records")
+        columns = [c for c in self.content_columns if c != self.task.image]
+        records = self.rows[columns].astype(object).where(
+            self.rows[columns].notna(), None).to_dict("records")
         return [{k: plain(v) for k, v in r.items()} for r in records]
 
     def content_text(self) -> list[str]:

@@ -13,6 +13,7 @@ from builder.errors import DataError
 from builder.labeling.human.config import LABELING_TOOLS
 from builder.labeling.human.tools.base import (ANSWER, ROW_ID, ExportRequest, Parsed, Tool, blank,
                                               load_json)
+from builder.labeling.human.tools.images import IMAGES, LOCAL_FILES, image_urls, write_images
 
 
 @LABELING_TOOLS.register("labelstudio")
@@ -22,11 +23,18 @@ class LabelStudio(Tool):
     description = "Label Studio tasks JSON with pre-annotations, and its labeling config XML"
 
     @staticmethod
+    def target(request: ExportRequest) -> str:
+        """The data key (and object tag name) of what annotators look at."""
+        return "image" if request.is_image else "text" if request.is_text else "features"
+
+    @staticmethod
     def labeling_config(request: ExportRequest) -> str:
-        """A `<View>` with the text (or a table of features) and one single-choice question."""
-        target = "text" if request.is_text else "features"
-        shown = ('  <Text name="text" value="$text"/>' if request.is_text
-                 else '  <Table name="features" value="$features"/>')
+        """A `<View>` with the text, the image (Label Studio's image classification template)
+        or a table of features, and one single-choice question."""
+        target = LabelStudio.target(request)
+        shown = {"text": '  <Text name="text" value="$text"/>',
+                 "image": '  <Image name="image" value="$image" zoom="true"/>',
+                 "features": '  <Table name="features" value="$features"/>'}[target]
         choices = "\n".join(f"    <Choice value={quoteattr(c)}/>" for c in request.task.classes)
         return (
             "<View>\n"
@@ -39,10 +47,13 @@ class LabelStudio(Tool):
             "</View>\n"
         )
 
-    def tasks(self, request: ExportRequest) -> list[dict[str, Any]]:
-        target = "text" if request.is_text else "features"
+    def tasks(self, request: ExportRequest, folder: Path | None = None) -> list[dict[str, Any]]:
+        target = self.target(request)
+        shown = request.content()
+        if request.is_image:  # served by Label Studio's local file storage (or the prefix)
+            shown = image_urls(request, write_images(request, folder), LOCAL_FILES)
         tasks = []
-        for row_id, content, (label, score) in zip(request.rows["_id"], request.content(),
+        for row_id, content, (label, score) in zip(request.rows["_id"], shown,
                                                    request.predictions()):
             task: dict[str, Any] = {"data": {target: content, ROW_ID: str(row_id)}}
             if label is not None:
@@ -57,10 +68,10 @@ class LabelStudio(Tool):
 
     def export(self, request: ExportRequest, folder: Path) -> list[Path]:
         tasks_path, config_path = folder / "tasks.json", folder / "labeling_config.xml"
-        tasks_path.write_text(json.dumps(self.tasks(request), indent=1, ensure_ascii=False) + "\n",
-                              encoding="utf-8")
+        tasks_path.write_text(json.dumps(self.tasks(request, folder), indent=1,
+                                         ensure_ascii=False) + "\n", encoding="utf-8")
         config_path.write_text(self.labeling_config(request), encoding="utf-8")
-        return [tasks_path, config_path]
+        return [tasks_path, config_path, *([folder / IMAGES] if request.is_image else [])]
 
     def parse(self, path: Path, annotator: str | None = None) -> Parsed:
         tasks = load_json(path, self.name)

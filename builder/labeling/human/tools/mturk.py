@@ -15,6 +15,7 @@ from builder.errors import DataError
 from builder.labeling.human.config import LABELING_TOOLS
 from builder.labeling.human.tools.base import (ANSWER, ROW_ID, ExportRequest, Parsed, Tool,
                                               good_rows, read_csv, require_columns, write_csv)
+from builder.labeling.human.tools.images import IMAGES, image_urls, write_images
 
 
 #: What `_task_answer` returns for an answer it could not read.
@@ -28,10 +29,25 @@ class MechanicalTurk(Tool):
     description = "Mechanical Turk batch input CSV and a crowd-html question layout"
 
     def question(self, request: ExportRequest) -> str:
-        """The HIT layout: a `crowd-classifier` over `${text}` (or `${features}`)."""
+        """The HIT layout: a `crowd-classifier` over `${text}` (or `${features}`); for image
+        tasks a `crowd-image-classifier` of `${image_url}`."""
         variable = "${text}" if request.is_text else "${features}"
         categories = "[" + ", ".join(f"'{c}'" for c in request.task.classes) + "]"
         instructions = html.escape(request.instructions)
+        if request.is_image:
+            return (
+                '<script src="https://assets.crowd.aws/crowd-html-elements.js"></script>\n\n'
+                "<crowd-form>\n"
+                f'  <crowd-image-classifier name="{ANSWER}" src="${{image_url}}"\n'
+                f"                          categories={quoteattr(categories)}\n"
+                f"                          header={quoteattr(request.instructions)}>\n"
+                f"    <short-instructions>{instructions}</short-instructions>\n"
+                f"    <full-instructions header=\"Instructions\"><p>{instructions}</p>\n"
+                f"      <p>Classes: {html.escape(', '.join(request.task.classes))}.</p>"
+                "</full-instructions>\n"
+                "  </crowd-image-classifier>\n"
+                "</crowd-form>\n"
+            )
         return (
             '<script src="https://assets.crowd.aws/crowd-html-elements.js"></script>\n\n'
             "<crowd-form>\n"
@@ -50,11 +66,13 @@ class MechanicalTurk(Tool):
     def export(self, request: ExportRequest, folder: Path) -> list[Path]:
         input_path, layout_path = folder / "input.csv", folder / "question.html"
         content = "text" if request.is_text else "features"
-        rows = [[row_id, text] for row_id, text in zip(request.rows["_id"],
-                                                       request.content_text())]
+        shown = request.content_text()
+        if request.is_image:  # the HIT shows the image from its URL
+            content, shown = "image_url", image_urls(request, write_images(request, folder))
+        rows = [[row_id, text] for row_id, text in zip(request.rows["_id"], shown)]
         write_csv(input_path, [ROW_ID, content], rows)
         layout_path.write_text(self.question(request), encoding="utf-8")
-        return [input_path, layout_path]
+        return [input_path, layout_path, *([folder / IMAGES] if request.is_image else [])]
 
     def parse(self, path: Path, annotator: str | None = None) -> Parsed:
         header, rows = read_csv(path, self.name)

@@ -10,6 +10,7 @@ from builder.labeling.human.config import LABELING_TOOLS
 from builder.labeling.human.tools.base import (ANSWER, ROW_ID, ExportRequest, Parsed, Tool,
                                               blank, good_rows, read_csv, require_columns,
                                               write_csv)
+from builder.labeling.human.tools.images import IMAGES, image_urls, write_images
 
 
 @LABELING_TOOLS.register("csv")
@@ -21,9 +22,14 @@ class PlainCsv(Tool):
     def export(self, request: ExportRequest, folder: Path) -> list[Path]:
         path = folder / "queue.csv"
         content = "text" if request.is_text else "features"
+        rows = [[*row, "", ""] for row in request.table_rows()]
+        if request.is_image:  # the image's file (or URL) beside its other columns
+            content = "image"
+            urls = image_urls(request, write_images(request, folder))
+            rows = [[row[0], url, *row[2:]] for row, url in zip(rows, urls)]
         write_csv(path, [ROW_ID, content, "prediction", "prediction_score", ANSWER,
-                         "annotator"], [[*row, "", ""] for row in request.table_rows()])
-        return [path]
+                         "annotator"], rows)
+        return [path, *([folder / IMAGES] if request.is_image else [])]
 
     def parse(self, path: Path, annotator: str | None = None) -> Parsed:
         header, rows = read_csv(path, self.name)

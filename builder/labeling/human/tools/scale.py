@@ -10,6 +10,7 @@ from typing import Any
 
 from builder.labeling.human.config import LABELING_TOOLS
 from builder.labeling.human.tools.base import ROW_ID, ExportRequest, Parsed, Tool
+from builder.labeling.human.tools.images import IMAGES, image_urls, write_images
 
 
 @LABELING_TOOLS.register("scale")
@@ -20,12 +21,15 @@ class Scale(Tool):
 
     def export(self, request: ExportRequest, folder: Path) -> list[Path]:
         path = folder / "tasks.jsonl"
+        kind, attachments = "text", request.content_text()
+        if request.is_image:  # image categorization: the attachment is the image's URL
+            kind, attachments = "image", image_urls(request, write_images(request, folder))
         lines = []
-        for row_id, text, (label, score) in zip(request.rows["_id"], request.content_text(),
+        for row_id, text, (label, score) in zip(request.rows["_id"], attachments,
                                                 request.predictions()):
             payload = {
                 "instruction": request.instructions,
-                "attachment_type": "text",
+                "attachment_type": kind,
                 "attachment": text,
                 "categories": list(request.task.classes),
                 "unique_id": str(row_id),
@@ -34,7 +38,7 @@ class Scale(Tool):
             }
             lines.append(json.dumps(payload, ensure_ascii=False))
         path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-        return [path]
+        return [path, *([folder / IMAGES] if request.is_image else [])]
 
     def parse(self, path: Path, annotator: str | None = None) -> Parsed:
         parsed = Parsed()

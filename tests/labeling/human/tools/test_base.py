@@ -17,7 +17,7 @@ from tests.labeling.human.tools.requests import request
 
 def test_unknown_tool() -> None:
     with pytest.raises(DataError, match=r"unknown labeling tool 'prodigy'; expected 'appen', "
-                                        r"'csv', 'labelstudio', 'mturk' or 'scale'"):
+                                        r"'csv', 'labelstudio', 'mturk', 'scale' or 'vertex'"):
         get_tool("prodigy")
 
 
@@ -52,6 +52,14 @@ def answer(tool: str, folder: Path, labels: dict[str, str]) -> Path:
             task.update(task_id=f"t{i}", status="completed",
                         response={"category": labels[task["unique_id"]]})
         out.write_text("".join(json.dumps(t) + "\n" for t in lines))
+    elif tool == "vertex":  # the dataset's export: each item with its annotation
+        items = [json.loads(line) for line in (folder / "import.jsonl").read_text().splitlines()]
+        from builder.labeling.human.tools.images import row_id_of
+
+        for item in items:
+            chosen = labels[row_id_of(item["dataItemResourceLabels"]["flywheel_row"])]
+            item["classificationAnnotation"] = {"displayName": chosen}
+        out.write_text("".join(json.dumps(i) + "\n" for i in items))
     else:
         source = {"mturk": "input.csv", "appen": "job.csv", "csv": "queue.csv"}[tool]
         with (folder / source).open(newline="") as fh:

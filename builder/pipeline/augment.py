@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from builder.pipeline.stage import Stage
+from builder.pipeline.stage import KERNEL_CODE, Stage
 
 if TYPE_CHECKING:
     import numpy as np
@@ -71,7 +71,7 @@ STAGE = Stage(
     reads="split",
     writes=("augmented", "metrics/augment.json"),
     sections=("seed", "task", "balance", "synthetic"),
-    code=("builder/pipeline/augment.py", "builder/balance", "builder/synthetic"),
+    code=(*KERNEL_CODE, "builder/recipe/registry.py", "builder/balance", "builder/synthetic"),
     run=run,
 )
 

@@ -26,6 +26,12 @@ SPLIT = "split"
 LABEL_SOURCE = "label_source"
 LABEL_CONFIDENCE = "label_confidence"
 
+#: Columns a `feedback` source gives its rows: the deployed model's prediction and its score,
+#: and the user's correction, which the label stage turns into a `feedback` label.
+FEEDBACK_PREDICTION = "_feedback_prediction"
+FEEDBACK_SCORE = "_feedback_score"
+FEEDBACK_CORRECTION = "_feedback_label"
+
 #: The origin of every row read from a source.
 REAL = "real"
 #: A labeling function's or an annotator's "no label" in a label matrix.

@@ -40,7 +40,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from builder.pipeline.stage import Stage
+from builder.pipeline.stage import KERNEL_CODE, Stage
 
 if TYPE_CHECKING:
     from builder.context import Context
@@ -91,6 +91,7 @@ STAGE = Stage(
     reads="ingest",
     writes=("labeled", "metrics/label.json"),
     sections=("seed", "task", "labeling"),
-    code=("builder/labeling",),
+    code=(*KERNEL_CODE, "builder/recipe/expressions.py", "builder/recipe/registry.py",
+          "builder/labeling"),
     run=run,
 )

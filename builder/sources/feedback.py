@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, ClassVar
 from builder.errors import did_you_mean, one_of
 from builder.recipe.registry import SOURCES
 from builder.recipe.schema import CheckContext, Problems
+from builder.rows import FEEDBACK_CORRECTION, FEEDBACK_PREDICTION, FEEDBACK_SCORE
 from builder.sources.base import FileSourceConfig, LinesSource, json_object_keys, read_lines
 
 if TYPE_CHECKING:
@@ -36,9 +37,9 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 FEEDBACK_ID = "_feedback_id"
-PREDICTION = "_feedback_prediction"
-SCORE = "_feedback_score"
-CORRECTION = "_feedback_label"
+PREDICTION = FEEDBACK_PREDICTION
+SCORE = FEEDBACK_SCORE
+CORRECTION = FEEDBACK_CORRECTION
 TIMESTAMP = "_feedback_at"
 TRUE_WORDS = ("true", "yes", "1", "y")
 

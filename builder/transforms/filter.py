@@ -2,49 +2,16 @@
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass
 
 from builder.errors import DataError, did_you_mean
+from builder.recipe.expressions import query_names, syntax_problem
 from builder.recipe.registry import TRANSFORMS
 from builder.recipe.schema import CheckContext, Problems, TransformConfig
 from builder.transforms.base import Transform
 
-_BACKTICKED = re.compile(r"`[^`]*`")
 _UNDEFINED = re.compile(r"name '([^']+)' is not defined")
-
-
-def syntax_problem(expression: str) -> str | None:
-    """Why `expression` is not a pandas query expression, or None when it parses."""
-    if "@" in expression:
-        return "uses '@' (a local variable); a recipe's expression may only name columns."
-    try:
-        ast.parse(_BACKTICKED.sub("_column", expression), mode="eval")
-    except SyntaxError as error:
-        at_end = not error.offset or error.offset > len(expression)
-        where = "at the end" if at_end else f"at column {error.offset}"
-        return f"is not a valid expression ({error.msg} {where})."
-    return None
-
-
-#: Names an expression may use that are no columns.
-_CONSTANTS = {"True", "False", "None", "true", "false", "nan", "inf", "NaN"}
-
-
-def query_names(expression: str) -> list[str]:
-    """The columns a query expression names: bare names (not attributes nor called
-    functions) and backticked names, in order of appearance, once each."""
-    quoted = _BACKTICKED.findall(expression)
-    try:
-        tree = ast.parse(_BACKTICKED.sub("_column", expression), mode="eval")
-    except SyntaxError:
-        return []
-    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-    names = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called]
-    found = [n.id for n in sorted(names, key=lambda n: n.col_offset)
-             if n.id != "_column" and n.id not in _CONSTANTS]
-    return list(dict.fromkeys(found + [q.strip("`") for q in quoted]))
 
 
 @dataclass(kw_only=True)

@@ -1,4 +1,5 @@
-"""The label stage end to end: provenance columns, gold kept out, precedence, abstain policy."""
+"""The label stage (`builder.pipeline.label`) end to end: provenance columns, gold kept out,
+precedence, abstain policy."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ from builder.labeling.human.agreement import aggregate
 from builder.labeling.human.config import HumanConfig
 from builder.labeling.human.store import LabelStore
 from builder.labeling.merge import Candidate
-from builder.sources.feedback import CORRECTION, PREDICTION
+from builder.rows import FEEDBACK_CORRECTION, FEEDBACK_PREDICTION
 
 if TYPE_CHECKING:
     from builder.recipe.schema import TaskConfig
@@ -56,9 +56,9 @@ def _positions(values: pd.Series, lookup: pd.Series) -> np.ndarray:
 def feedback_candidate(df: pd.DataFrame, task: TaskConfig) -> tuple[Candidate | None, dict]:
     """Users' corrections (`_feedback_label`) as feedback labels, and their metrics (none
     without a feedback source)."""
-    if CORRECTION not in df.columns:
+    if FEEDBACK_CORRECTION not in df.columns:
         return None, {}
-    corrections = df[CORRECTION].astype(STRING)
+    corrections = df[FEEDBACK_CORRECTION].astype(STRING)
     unknown = corrections.notna() & ~corrections.isin(task.classes)
     if unknown.any():
         counts = corrections[unknown].value_counts().head(5)
@@ -67,8 +67,8 @@ def feedback_candidate(df: pd.DataFrame, task: TaskConfig) -> tuple[Candidate | 
             f"feedback corrections: found {found}, expected one of {one_of(task.classes)}. "
             "Map the log's values with the feedback source's `label_map`.")
     metrics: dict[str, Any] = {"corrections": int(corrections.notna().sum())}
-    if PREDICTION in df.columns:
-        predicted = df[PREDICTION].astype(STRING)
+    if FEEDBACK_PREDICTION in df.columns:
+        predicted = df[FEEDBACK_PREDICTION].astype(STRING)
         changed = corrections.notna() & (corrections != predicted).fillna(True)
         metrics["corrections_changing_prediction"] = int(changed.sum())
     return Candidate(corrections, 1.0), metrics

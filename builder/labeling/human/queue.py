@@ -18,6 +18,7 @@ import pandas as pd
 from builder.errors import DataError, did_you_mean, one_of
 from builder.labeling.human.config import QUEUE_STRATEGIES
 from builder.labeling.human.strategies.base import Strategy
+from builder.rows import FEEDBACK_PREDICTION, FEEDBACK_SCORE
 
 if TYPE_CHECKING:
     from builder.recipe.schema import TaskConfig
@@ -78,7 +79,7 @@ def predictions(df: pd.DataFrame, task: TaskConfig) -> tuple[pd.Series, pd.Serie
         pairs.append((df[task.label].where(guessed), df.get("label_confidence")))
     pairs += [(df.get("weak_label"), df.get("weak_confidence")),
               (df.get("model_label"), df.get("model_confidence")),
-              (df.get("_feedback_prediction"), df.get("_feedback_score"))]
+              (df.get(FEEDBACK_PREDICTION), df.get(FEEDBACK_SCORE))]
     for labels, scores in pairs:
         if labels is None:
             continue

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from builder.labeling.config import FUNCTIONS, FunctionConfig, Problems
 from builder.labeling.kinds.base import LabelingFunction
+from builder.recipe.expressions import syntax_problem
 
 
 @dataclass(kw_only=True)
@@ -17,8 +18,6 @@ class ExpressionConfig(FunctionConfig):
 
     def check(self, ctx) -> Problems:
         yield from super().check(ctx)
-        from builder.transforms.filter import syntax_problem
-
         problem = syntax_problem(self.expression)
         if problem:
             yield "expression", (f"found '{self.expression}', which {problem} Expected a "

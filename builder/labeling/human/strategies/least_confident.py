@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING
 
 from builder.labeling.human.config import QUEUE_STRATEGIES
 from builder.labeling.human.strategies.base import Strategy, numeric
+from builder.rows import FEEDBACK_SCORE
 
 if TYPE_CHECKING:
     import pandas as pd
 
 #: Where a row's confidence comes from, first found first.
 CONFIDENCE_COLUMNS = ("label_confidence", "weak_confidence", "model_confidence",
-                      "_feedback_score")
+                      FEEDBACK_SCORE)
 
 
 @QUEUE_STRATEGIES.register("least_confident")

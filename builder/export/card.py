@@ -206,18 +206,22 @@ def section_splits(composed: Composed, metrics: dict) -> str:
     classes = recipe.task.classes
     after = metrics["export"]["classes_per_split"]
     before = metrics["split"].get("counts") or {}
+    published = metrics["export"].get("rows_per_split") or {}
+    sources = metrics["export"].get("label_sources_per_split") or {}
     rows = []
     for split, counts in after.items():
         if before.get(split) and before[split] != counts:
             rows.append([f"{split} (before balancing)", f"{sum(before[split].values()):,}",
-                         *[f"{before[split].get(c, 0):,}" for c in classes]])
-        rows.append([split, f"{sum(counts.values()):,}", *[f"{counts.get(c, 0):,}" for c in classes]])
+                         *[f"{before[split].get(c, 0):,}" for c in classes], ""])
+        rows.append([split, f"{published.get(split, sum(counts.values())):,}",
+                     *[f"{counts.get(c, 0):,}" for c in classes],
+                     f"{(sources.get(split) or {}).get('unlabeled', 0):,}"])
     split = recipe.split
     text = ("## Splits\n\nRows are assigned to splits from a keyed hash of their `_id`"
             + (f" (of their `{split.group}` group: a group never spans two splits)" if split.group else "")
             + f" and the seed {recipe.split_seed}, so a row never changes split when data is "
             "added and the test split stays comparable from one build to the next.\n\n")
-    text += table(["split", "rows", *[f"`{c}`" for c in classes]], rows)
+    text += table(["split", "rows", *[f"`{c}`" for c in classes], "unlabeled"], rows)
     origins = metrics["export"].get("origins_per_split") or {}
     kinds = sorted({o for counts in origins.values() for o in counts})
     if any(kind != "real" for kind in kinds):

@@ -59,9 +59,13 @@ def sample_part(item: tuple[str, float, float], ctx: Context, scratch: Path) -> 
 
 def predict_part(name: str, ctx: Context, scratch: Path, models: Any) -> dict[str, Any]:
     """Out-of-fold probabilities of a partition's rows (kept in scratch), with the sums the
-    confident-learning thresholds need and the model's accuracy on its training labels."""
+    confident-learning thresholds need, the counts the acceptance threshold needs
+    (`calibration`) and the model's accuracy on its training labels."""
+    from builder.labeling.pseudo import calibration_counts
+
     df = read_part(scratch / name)
-    probabilities = models.predict(df)
+    features = models.features(df)
+    probabilities = models.predict(df, features=features)
     np.save(scratch / f"{name}.probabilities.npy", probabilities)
     classes = ctx.recipe.task.classes
     train = training_rows(df, ctx)
@@ -77,14 +81,24 @@ def predict_part(name: str, ctx: Context, scratch: Path, models: Any) -> dict[st
         mine = usable & (given == k)
         sums[k] = probabilities[mine, k].sum()
         rows[k] = mine.sum()
+    # Pseudo-labels' precision, estimated on the rows with a label, predicted by the models
+    # that predict rows without one (see `FoldModels.views`).
+    unvoted = models.predict(df, as_unvoted=True, features=features) \
+        if models.keep is not None else probabilities
+    guessed = predictions(unvoted)
+    judged = (given >= 0) & (guessed >= 0)
+    calibration = calibration_counts(
+        np.nanmax(np.nan_to_num(unvoted[judged], nan=-1), axis=1) if judged.any()
+        else np.zeros(0), guessed[judged] == given[judged])
     return {"trained": accuracy_counts(np.where(trained, predicted, ABSTAIN),
                                        np.where(trained, targets, ABSTAIN)),
-            "threshold_sums": sums, "threshold_rows": rows}
+            "threshold_sums": sums, "threshold_rows": rows, "calibration": calibration}
 
 
 def finish_part(name: str, ctx: Context, scratch: Path, out: Path,
-                thresholds: np.ndarray | None) -> dict[str, Any]:
-    """The last pass with a model: suspected errors, pseudo-labels, the abstain policy."""
+                thresholds: np.ndarray | None, acceptance: float | None) -> dict[str, Any]:
+    """The last pass with a model: suspected errors, pseudo-labels (confidence at least
+    `acceptance`), the abstain policy."""
     df = read_part(scratch / name)
     probabilities = np.load(scratch / f"{name}.probabilities.npy")
     merged = pd.DataFrame({column: df[working] for column, working in MERGED.items()})
@@ -92,7 +106,8 @@ def finish_part(name: str, ctx: Context, scratch: Path, out: Path,
                         df["_evaluate"].to_numpy())
     dropped = df[DROPPED].to_numpy()
     df.drop(columns=[*MERGED.values(), DROPPED, "_gold_code", "_evaluate"], inplace=True)
-    out_df, counts = finish(prepared, merged, dropped, ctx, probabilities, thresholds)
+    out_df, counts = finish(prepared, merged, dropped, ctx, probabilities, thresholds,
+                            acceptance)
     write_part(out_df, out / name)
     return counts
 
@@ -106,8 +121,9 @@ def sample_bounds(keys: list[np.ndarray], train: list[np.ndarray],
 
 def run_model(ctx: Context, parts: Partitions, merged: list[dict], scratch: Path,
               out: Path) -> tuple[list[dict], dict[str, Any]]:
-    """Fit the fold models on a sample, predict every partition, finish every partition."""
-    from builder.labeling.pseudo import fit_folds
+    """Fit the fold models on a sample, predict every partition, set the acceptance
+    threshold, finish every partition."""
+    from builder.labeling.pseudo import fit_folds, precision_threshold
 
     labeling, task = ctx.recipe.labeling, ctx.recipe.task
     config = labeling.pseudo or PseudoConfig()
@@ -119,9 +135,12 @@ def run_model(ctx: Context, parts: Partitions, merged: list[dict], scratch: Path
     sample = concat_rows(samples, samples[0]) if samples else pd.DataFrame()
     train = sample["__train"].to_numpy()
     targets = sample["__target"].to_numpy()
+    encoder = text_encoder(ctx)
     models = fit_folds(sample.drop(columns=["__train", "__target"]), train, targets,
                        len(classes), config, task, ctx.step_seed("label", "pseudo"),
-                       excluded_columns(ctx))
+                       excluded_columns(ctx), encoder)
+    if encoder is not None:
+        encoder.track = None  # the partitions' own encodes run inside the stage's map
     predicted = ctx.map(predict_part, parts.names, scratch, models, label="model predictions",
                         threads=False)
     thresholds = None
@@ -129,13 +148,18 @@ def run_model(ctx: Context, parts: Partitions, merged: list[dict], scratch: Path
         sums = sum(p["threshold_sums"] for p in predicted)
         rows = sum(p["threshold_rows"] for p in predicted)
         thresholds = np.where(rows > 0, sums / np.maximum(rows, 1), np.inf)
-    final = ctx.map(finish_part, parts.names, scratch, out, thresholds, label="finish labels")
+    acceptance = precision_threshold(sum(p["calibration"] for p in predicted),
+                                     config.target_precision, config.min_confidence)
+    final = ctx.map(finish_part, parts.names, scratch, out, thresholds,
+                    acceptance["threshold"], label="finish labels")
     training = {"strong": 0, "confident_weak": 0}
     for result in merged:
         add_counts(training, result["training_rows"])
     trained = sum((p["trained"] for p in predicted), np.zeros(3, np.int64))
     pseudo = {
         "type": config.type, "folds": config.folds,
+        **({"encoder": encoder_metrics(config)} if encoder is not None else {}),
+        "acceptance": acceptance,
         "training_rows": training,
         "sample_rows": int(train.sum()) if len(sample) else 0,
         "out_of_fold_accuracy_on_training_labels": accuracy_of(trained)["accuracy_labeled"],
@@ -143,3 +167,24 @@ def run_model(ctx: Context, parts: Partitions, merged: list[dict], scratch: Path
     if not train.any() or len(np.unique(targets[train])) < 2:
         pseudo["warning"] = "fewer than two classes to train on: no model predictions"
     return final, pseudo
+
+
+def text_encoder(ctx: Context):
+    """The recipe's text encoder (`labeling.pseudo.encoder`), or None for a tabular model."""
+    from builder.labeling.encoders.base import make_encoder
+    from builder.labeling.pseudo import model_kind
+
+    config = ctx.recipe.labeling.pseudo or PseudoConfig()
+    if model_kind(config, ctx.recipe.task) != "text":
+        return None
+    return make_encoder(config.encoder, root=ctx.root, file=ctx.composed.display_file,
+                        track=ctx.track, max_features=config.max_features)
+
+
+def encoder_metrics(config: PseudoConfig) -> dict[str, Any]:
+    """The encoder as the metrics and the card name it: its type and keys."""
+    import dataclasses
+
+    from builder.labeling.encoders.base import encoder_config
+
+    return dataclasses.asdict(encoder_config(config.encoder))

@@ -79,16 +79,21 @@ def section_labeling(composed: Any, metrics: dict) -> str:
     pseudo = label.get("pseudo")
     if pseudo:
         trained = pseudo["training_rows"]
-        text = (f"Model-assisted labels: a `{pseudo['type']}` model predicted every row out of "
-                f"fold ({pseudo['folds']} folds), trained on {trained['strong']} gold, human or "
-                f"feedback labels and {trained['confident_weak']} confident weak labels")
+        text = (f"Model-assisted labels: a `{pseudo['type']}` model{_encoder(pseudo)} predicted "
+                f"every row out of fold ({pseudo['folds']} folds), trained on "
+                f"{trained['strong']} gold, human or feedback labels and "
+                f"{trained['confident_weak']} confident weak labels")
         if "accepted" in pseudo:
             text += f"; {pseudo['accepted']} unlabeled rows took its label"
             accepted = pseudo.get("accepted_accuracy") or {}
             if accepted.get("accuracy_labeled") is not None:
                 text += (f" (accuracy of the {accepted['labeled']} of them with a gold label: "
                          f"{number(accepted['accuracy_labeled'])})")
+            text += _acceptance(pseudo.get("acceptance"))
         parts.append(text + f". Its accuracy: {_accuracy(pseudo.get('model_accuracy'))}.")
+    if label.get("unlabeled_dropped"):
+        parts.append(f"{label['unlabeled_dropped']} rows left without a label were dropped "
+                     "(`labeling.unlabeled`; only `keep` publishes them).")
     errors = label.get("label_errors")
     if errors:
         text = (f"Confident learning flagged {errors['count']} suspected label errors "
@@ -116,3 +121,28 @@ def summary_rows(label: dict) -> list[list[str]]:
     rows.append(["(weak labels)", _percent(functions["coverage"]), _percent(functions["conflict"]),
                  number(weak.get("accuracy_labeled"))])
     return rows
+
+
+def _encoder(pseudo: dict) -> str:
+    """How the card names the pseudo-labeler's text encoder ('' for tabular models)."""
+    encoder = pseudo.get("encoder")
+    if not encoder:
+        return ""
+    if encoder["type"] == "sentence_transformers":
+        return f" on `{encoder['model']}` sentence embeddings"
+    return f" on `{encoder['type']}` features"
+
+
+def _acceptance(acceptance: dict | None) -> str:
+    """The acceptance threshold and the precision estimated for it, as a clause."""
+    if not acceptance:
+        return ""
+    rows = acceptance["rows"]
+    if acceptance["threshold"] is None:
+        return (f"; none, as no confidence threshold reaches the target precision "
+                f"{number(acceptance['target_precision'])} on the {rows} rows with a label")
+    how = (f"the lowest that reaches the target precision {number(acceptance['target_precision'])}"
+           if acceptance.get("target_precision") is not None else "`min_confidence`")
+    return (f", at confidence >= {acceptance['threshold']:g} ({how}; estimated precision "
+            f"{number(acceptance['estimated_precision'])} from out-of-fold predictions on the "
+            f"{rows} rows with a label)")

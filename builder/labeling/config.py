@@ -130,7 +130,7 @@ class PseudoConfig:
     type: Literal["auto", "text", "tabular"] = "auto"
     encoder: Annotated[str, ENCODERS] | EncoderConfig = "tfidf"
     target_precision: float = 0.8
-    min_confidence: float = 0.9
+    min_confidence: float | None = None
     train_min_confidence: float = 0.8
     folds: int = 5
     features: list[str] | None = None
@@ -140,7 +140,8 @@ class PseudoConfig:
     def check(self, ctx: CheckContext) -> Problems:
         if self.sample_rows < 100:
             yield "sample_rows", f"found {self.sample_rows}, expected at least 100 rows."
-        yield from check_fraction(self.min_confidence, "min_confidence")
+        if self.min_confidence is not None:
+            yield from check_fraction(self.min_confidence, "min_confidence")
         yield from check_fraction(self.target_precision, "target_precision", low_open=True)
         yield from check_fraction(self.train_min_confidence, "train_min_confidence")
         if isinstance(self.encoder, str):  # `encoder: name`: that encoder's defaults
@@ -181,8 +182,9 @@ class LabelingConfig:
     """How rows get labels: gold labels, labeling functions and a label model, pseudo-labels.
 
     `unlabeled` is the abstain policy for rows that end without a label: `drop` them, `keep`
-    them unlabeled, or hand them to the `pseudo` labeler (rows it cannot label confidently are
-    kept unlabeled). `min_confidence`: weak labels below it are not used.
+    them unlabeled, or hand them to the `pseudo` labeler (rows it cannot label with
+    `pseudo.target_precision` are dropped). Only `keep` publishes unlabeled rows; the counts
+    dropped are in the metrics, the build summary and the card. `min_confidence`: weak labels below it are not used.
     """
 
     functions: dict[str, FunctionConfig] = field(default_factory=dict)

@@ -26,9 +26,12 @@ def predictions(probabilities: np.ndarray) -> np.ndarray:
 
 def finish(prepared: Prepared, merged: pd.DataFrame, dropped: np.ndarray, ctx: Context,
            probabilities: np.ndarray | None = None,
-           thresholds: np.ndarray | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Model columns, suspected label errors and pseudo-labels (with a model), then the final
-    label columns and the abstain policy: the partition's output rows and its counts."""
+           thresholds: np.ndarray | None = None,
+           acceptance: float | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Model columns, suspected label errors and pseudo-labels (with a model: those whose
+    confidence reaches `acceptance`, see `pseudo.precision_threshold`), then the final label
+    columns and the abstain policy: the partition's output rows and its counts. Rows left
+    without a label are dropped unless `unlabeled: keep`."""
     recipe = ctx.recipe
     config, task = recipe.labeling, recipe.task
     classes = task.classes
@@ -51,9 +54,11 @@ def finish(prepared: Prepared, merged: pd.DataFrame, dropped: np.ndarray, ctx: C
         if config.unlabeled == "pseudo":
             # Pseudo-labels come last in precedence: they only fill rows left without a label
             # (and never rows sent to review).
+            from builder.labeling.pseudo import accepted_by
+
             accepted = ((predicted >= 0) & merged["label"].isna().to_numpy()
                         & ~df["suspect_label"].to_numpy() & ~dropped
-                        & (np.nan_to_num(model_confidence, nan=0.0) >= config.pseudo.min_confidence))
+                        & accepted_by(model_confidence, acceptance))
             merged = merged.copy()
             merged.loc[accepted, "label"] = class_names(predicted, classes, df.index)[accepted]
             merged.loc[accepted, "label_source"] = "pseudo"
@@ -71,7 +76,9 @@ def finish(prepared: Prepared, merged: pd.DataFrame, dropped: np.ndarray, ctx: C
     has_label = df[task.label].notna().to_numpy()
     final = class_codes(df[task.label], classes)
     counts["final_accuracy"] = accuracy_counts(final, np.where(evaluate, gold_codes, ABSTAIN))
-    unlabeled_dropped = ~has_label & ~dropped if config.unlabeled == "drop" else \
+    # Only `unlabeled: keep` publishes rows without a label (`pseudo` drops those it could not
+    # label with the target precision).
+    unlabeled_dropped = ~has_label & ~dropped if config.unlabeled != "keep" else \
         np.zeros(len(df), dtype=bool)
     keep = ~(dropped | unlabeled_dropped)
     if not keep.all():

@@ -234,20 +234,24 @@ def calibration_counts(confidence: np.ndarray, correct: np.ndarray) -> np.ndarra
                      .astype(np.int64)])
 
 
-def precision_threshold(counts: np.ndarray, target: float) -> dict:
+def precision_threshold(counts: np.ndarray, target: float, fixed: float | None = None) -> dict:
     """The lowest confidence threshold whose precision on the counted rows (those at or above
     it) is at least `target`: `threshold` (None when no threshold reaches it),
-    `estimated_precision`, `rows` counted and `rows_above` the threshold."""
+    `estimated_precision`, `rows` counted and `rows_above` the threshold. With `fixed` (a
+    recipe's `min_confidence`), that threshold and its estimated precision."""
     rows = counts[0][::-1].cumsum()[::-1]  # rows at or above each bin
     right = counts[1][::-1].cumsum()[::-1]
     precision = np.divide(right, rows, out=np.zeros(len(rows)), where=rows > 0)
     reached = np.flatnonzero((rows > 0) & (precision >= target - 1e-12))
-    result = {"target_precision": target, "rows": int(rows[0]), "threshold": None,
-              "estimated_precision": None, "rows_above": 0}
+    if fixed is not None:
+        reached = np.array([min(round(fixed * CONFIDENCE_BINS), CONFIDENCE_BINS)])
+    result = {"target_precision": None if fixed is not None else target,
+              "rows": int(rows[0]), "threshold": None, "estimated_precision": None,
+              "rows_above": 0}
     if len(reached):
         at = int(reached[0])
         result.update(threshold=at / CONFIDENCE_BINS,
-                      estimated_precision=round(float(precision[at]), 4),
+                      estimated_precision=round(float(precision[at]), 4) if rows[at] else None,
                       rows_above=int(rows[at]))
     return result
 

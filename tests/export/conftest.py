@@ -14,7 +14,7 @@ import pytest
 
 from builder.context import Context
 from builder.pipeline import runner
-from tests.conftest import REPO, Project, cli_env
+from tests.conftest import REPO, Project, cli_env, share_cache
 from tests.hub_server import HubServer
 
 
@@ -34,6 +34,7 @@ def build_copy(tmp_path_factory, name: str, extra: dict[str, str] | None = None,
     root = tmp_path_factory.mktemp(name)
     shutil.copytree(REPO / "conf", root / "conf")
     shutil.copytree(REPO / "recipes", root / "recipes")
+    share_cache(root)
     for relative, text in (extra or {}).items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_text(text)
@@ -119,6 +120,7 @@ def built_reviews(tmp_path_factory: pytest.TempPathFactory) -> Project:
     root = tmp_path_factory.mktemp("reviews_project")
     shutil.copytree(REPO / "conf", root / "conf")
     shutil.copytree(REPO / "recipes", root / "recipes")
+    share_cache(root)
     shutil.copytree(REPO / "labels", root / "labels")
     previous = os.environ.get("HF_HUB_OFFLINE")
     os.environ["HF_HUB_OFFLINE"] = "1"

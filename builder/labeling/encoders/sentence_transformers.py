@@ -159,6 +159,9 @@ class SentenceTransformersEncoder(Encoder):
         if self._model is None:
             sentence_transformers = import_sentence_transformers(self.file)
             folder, _ = self.resolve()
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()  # its "Loading weights" bar on stderr
             try:
                 self._model = sentence_transformers.SentenceTransformer(
                     str(folder), device=device_of(self.config.device), local_files_only=True)

@@ -63,6 +63,14 @@ class FunctionConfig:
 
 
 @dataclass(kw_only=True)
+class AutoConfig:
+    """`labeling.model.auto`: `min_dev_rows`, the fewest voted rows with a trusted label on
+    which `type: auto` compares the models (fewer: it keeps the default model)."""
+
+    min_dev_rows: int = 50
+
+
+@dataclass(kw_only=True)
 class ModelConfig:
     """How the votes of the labeling functions become one label per row.
 
@@ -70,16 +78,25 @@ class ModelConfig:
     leaves ties unlabeled, `prior` gives them to the most frequent of the tied classes.
     `weighted`: votes weighted by each function's accuracy on the dev set (gold rows, see
     `labeling.gold`). `dawid_skene`: learns each function's confusion matrix and the class
-    prior by EM without gold labels.
+    prior by EM without gold labels. `anchored_dawid_skene` (the default): the same, with EM
+    held at `anchor` of the majority vote. `auto`: whichever of these is most accurate on the
+    rows with a trusted label (gold dev rows, human and feedback labels) when at least
+    `auto.min_dev_rows` of them got a vote, else the default.
     """
 
-    type: Annotated[str, LABEL_MODELS] = "dawid_skene"
+    type: Annotated[str, LABEL_MODELS] = "anchored_dawid_skene"
     tie_break: Literal["abstain", "prior"] = "abstain"
     max_iter: int = 200
     tol: float = 1e-6
     smoothing: float = 1.0
+    anchor: float = 0.2
+    auto: AutoConfig = field(default_factory=AutoConfig)
 
     def check(self, ctx: CheckContext) -> Problems:
+        yield from check_fraction(self.anchor, "anchor")
+        if self.auto.min_dev_rows < 1:
+            yield "auto.min_dev_rows", (f"found {self.auto.min_dev_rows}, expected a positive "
+                                        "integer.")
         if self.max_iter < 1:
             yield "max_iter", f"found {self.max_iter}, expected a positive integer."
         if not self.tol > 0:

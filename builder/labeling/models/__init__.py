@@ -9,7 +9,7 @@ One module per model, registered in `builder.labeling.config.LABEL_MODELS` under
 the one a recipe names.
 """
 
-from builder.labeling.models import dawid_skene, majority, weighted  # noqa: F401
+from builder.labeling.models import anchored, auto, dawid_skene, majority, weighted  # noqa: F401
 from builder.labeling.models.base import (  # noqa: F401 (the package's interface)
     LabelModel,
     Patterns,
@@ -17,6 +17,8 @@ from builder.labeling.models.base import (  # noqa: F401 (the package's interfac
     make_model,
     vote_counts,
 )
+from builder.labeling.models.anchored import AnchoredDawidSkeneModel  # noqa: F401
+from builder.labeling.models.auto import AutoModel  # noqa: F401
 from builder.labeling.models.dawid_skene import DawidSkeneModel  # noqa: F401
 from builder.labeling.models.majority import MajorityModel  # noqa: F401
 from builder.labeling.models.weighted import WeightedModel  # noqa: F401

@@ -80,6 +80,9 @@ class LabelModel:
     #: Whether the model learns from the votes and labels of gold dev rows (`fit`), not from
     #: the vote patterns of every row (`fit_patterns`).
     learns_from_dev = False
+    #: Whether the model compares itself on the rows with a trusted label (gold dev, human,
+    #: feedback) through `fit_trusted`, not only on the vote patterns of every row.
+    learns_from_trusted = False
 
     def __init__(self, n_classes: int):
         self.n_classes = n_classes

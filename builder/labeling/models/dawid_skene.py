@@ -129,9 +129,9 @@ class DawidSkeneModel(LabelModel):
         # output no row gave keeps a tiny probability).
         pseudo = [self.smoothing * (np.bincount(c, weights, minlength=s) + 1.0 / s) / (total + 1)
                   for c, s in zip(codes, sizes)]
-        previous = likelihood = -np.inf
+        start, previous, likelihood = posterior, -np.inf, -np.inf
         for iteration in range(1, self.max_iter + 1):
-            weighted = posterior * weights[:, None]
+            weighted = self._responsibilities(observed, posterior, start) * weights[:, None]
             self.tables = []
             for c, s, p in zip(codes, sizes, pseudo):
                 expected = np.stack([np.bincount(c, weighted[:, y], minlength=s)
@@ -150,6 +150,12 @@ class DawidSkeneModel(LabelModel):
                 break
             previous = likelihood
         self.log_likelihood = likelihood
+
+    def _responsibilities(self, observed: np.ndarray, posterior: np.ndarray,
+                          start: np.ndarray) -> np.ndarray:
+        """The class weights the M step counts each pattern with: here the E step's posterior
+        (`start` is the majority vote EM started from; a subclass may hold EM to it)."""
+        return posterior
 
     def _log_joint(self, codes: list[np.ndarray]) -> np.ndarray:
         """(P, K) log P(class, pattern) from each pattern's block outputs."""

@@ -8,8 +8,9 @@ import pytest
 
 from builder.errors import RecipeErrors
 from builder.labeling.config import LABEL_MODELS, ModelConfig
-from builder.labeling.models import (DawidSkeneModel, LabelModel, MajorityModel, Patterns,
-                                     WeightedModel, break_ties, make_model)
+from builder.labeling.models import (AnchoredDawidSkeneModel, AutoModel, DawidSkeneModel,
+                                     LabelModel, MajorityModel, Patterns, WeightedModel,
+                                     break_ties, make_model)
 from builder.recipe.compose import load
 
 def test_patterns_count_distinct_rows() -> None:
@@ -27,13 +28,17 @@ def test_break_ties_literal() -> None:
 
 
 def test_the_registry_builds_the_model_a_recipe_names() -> None:
-    assert LABEL_MODELS.names() == ["dawid_skene", "majority", "weighted"]
+    assert LABEL_MODELS.names() == ["anchored_dawid_skene", "auto", "dawid_skene", "majority",
+                                    "weighted"]
     built = {name: make_model(ModelConfig(type=name, tie_break="prior", max_iter=7), 3)
              for name in LABEL_MODELS.names()}
     assert {name: type(model) for name, model in built.items()} == {
+        "anchored_dawid_skene": AnchoredDawidSkeneModel, "auto": AutoModel,
         "dawid_skene": DawidSkeneModel, "majority": MajorityModel, "weighted": WeightedModel}
     assert built["majority"].tie_break == "prior" and built["dawid_skene"].max_iter == 7
     assert [name for name, model in built.items() if model.learns_from_dev] == ["weighted"]
+    assert [name for name, model in built.items() if model.learns_from_trusted] == ["auto"]
+    assert type(make_model(ModelConfig(), 3)) is AnchoredDawidSkeneModel  # the default
 
 
 @pytest.fixture
@@ -74,5 +79,6 @@ labeling:
     project.recipe("r", recipe.replace("MODEL", "constnt"))
     with pytest.raises(RecipeErrors) as caught:
         load("r", project.root)
-    assert ("labeling.model.type: found 'constnt', expected one of 'constant', 'dawid_skene', "
-            "'majority' or 'weighted'. Did you mean 'constant'?") in str(caught.value)
+    assert ("labeling.model.type: found 'constnt', expected one of 'anchored_dawid_skene', "
+            "'auto', 'constant', 'dawid_skene', 'majority' or 'weighted'. Did you mean "
+            "'constant'?") in str(caught.value)

@@ -53,12 +53,14 @@ def labeling_table(ctx: Context):
     """The labeling functions' coverage, conflicts and accuracy, when the recipe has any."""
     from rich.table import Table
 
-    from builder.labeling.card import summary_rows
+    from builder.labeling.card import auto_choice, summary_rows
 
-    rows = summary_rows(artifacts.read_json(ctx.metrics_path("label")))
+    label = artifacts.read_json(ctx.metrics_path("label"))
+    rows = summary_rows(label)
     if not rows:
         return None
-    table = Table(title="labeling functions")
+    table = Table(title="labeling functions",
+                  caption=auto_choice(label["functions"]["model"]).replace("`", "") or None)
     for header in ("function", "coverage", "conflicts", "accuracy vs gold"):
         table.add_column(header, justify="left" if header == "function" else "right")
     for row in rows:

@@ -221,6 +221,10 @@ class Converter:
             return self.fail(
                 f"{key}.type", f"is missing; expected a {registry.kind} type: "
                 f"{one_of(registry.names())}.")
+        if not isinstance(value["type"], str):
+            return self.fail(
+                f"{key}.type", f"found {describe(value['type'])}, expected a {registry.kind} "
+                f"type: {one_of(registry.names())}." + bool_hint(value["type"]))
         try:
             step = registry.get(value["type"])
         except UnknownType as error:

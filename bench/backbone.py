@@ -4,7 +4,7 @@ The sides do the same job on the same generated 1,000,000-row CSV (an id, a text
 categorical columns, a label, ~5% duplicated rows): read, filter, dedup, split 80/10/10, write
 parquet per split and load it as Hugging Face datasets.
 
-- builder: a recipe run through the real stages (`builder.runner.build`, every artifact written
+- builder: a recipe run through the real stages (`builder.pipeline.runner.build`, every artifact written
   atomically, the `DatasetDict` saved, the Hub layout and card written).
 - by hand: pandas with the pyarrow engine, `drop_duplicates`, a seeded split column,
   `to_parquet` per split, `Dataset.from_parquet`.

@@ -127,30 +127,31 @@ class Project:
         df.to_csv(root / "recipes" / "data" / f"{name}.csv", index=False)
 
     def context(self, body: str):
-        from builder import stages
+        from builder.pipeline import runner
 
         path = self.root / "recipes" / f"{self.name}.yaml"
         path.write_text(recipe_text(self.name, self.table, self.classes, body))
-        ctx = stages.compose_stage(self.name, self.root)
+        ctx = runner.compose_stage(self.name, self.root)
         ctx.progress = False
         return ctx
 
     def split(self):
         """Ingest, label and split; the real train and test rows."""
-        from builder import stages
+        from builder.pipeline import runner
         ctx = self.context("")
         for stage in ("ingest", "label", "split"):
-            stages.run_stage(stage, ctx)
+            runner.run_stage(stage, ctx)
         return ctx, read_all(ctx.artifact("split"))
 
     def augment(self, body: str):
         """The augment stage on the split with these balance settings: its train rows and
         metrics."""
-        from builder import artifacts, stages
+        from builder import artifacts
+        from builder.pipeline import runner
 
         ctx = self.context(body)
         started = time.perf_counter()
-        stages.run_stage("augment", ctx)
+        runner.run_stage("augment", ctx)
         wall = time.perf_counter() - started
         frame = read_all(ctx.artifact("augmented"))
         metrics = artifacts.read_json(ctx.metrics_path("augment"))

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from builder import stages
+from builder.pipeline import runner
 from builder.partitions import read_artifact
 
 
@@ -65,8 +65,8 @@ def ingest(project):
         if transforms:
             text += "transforms:\n" + textwrap.indent(textwrap.dedent(transforms).strip(), "  ")
         project.recipe("t", text + "\n")
-        ctx = stages.compose_stage("t", project.root)
-        metrics = stages.run_stage("ingest", ctx)
+        ctx = runner.compose_stage("t", project.root)
+        metrics = runner.run_stage("ingest", ctx)
         return read_artifact(ctx.artifact("ingested")), metrics
 
     return run

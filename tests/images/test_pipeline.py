@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from builder import stages
+from builder.pipeline import runner
 from builder.errors import FlywheelError
 from tests.images.conftest import near_copy, png, write
 
@@ -91,7 +91,7 @@ def test_text_only_options_are_recipe_errors(pictures, project):
             meow: {type: keyword, words: [meow], label: cat, column: file}
     """))
     with pytest.raises(FlywheelError) as error:
-        stages.compose_stage("pics", project.root)
+        runner.compose_stage("pics", project.root)
     message = str(error.value)
     assert "balance.strategy: is 'smote'" in message
     assert "labeling.functions.meow.type: is 'keyword'" in message
@@ -100,4 +100,4 @@ def test_text_only_options_are_recipe_errors(pictures, project):
 def test_image_task_needs_its_image_column(pictures, project):
     project.recipe("pics", RECIPE.replace("image: image, ", ""))
     with pytest.raises(FlywheelError, match=r"task.image: is missing"):
-        stages.compose_stage("pics", project.root)
+        runner.compose_stage("pics", project.root)

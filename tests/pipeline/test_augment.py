@@ -8,7 +8,9 @@ import textwrap
 import pandas as pd
 import pytest
 
-from builder import artifacts, stages
+from builder import artifacts
+
+from builder.pipeline import runner
 from builder.partitions import artifact_bytes, read_artifact, write_artifact
 from builder.errors import DataError
 from tests.conftest import REPO, run_cli
@@ -48,7 +50,7 @@ def test_undersampling_and_oversampling_reach_the_counts(project) -> None:
           target: {counts: {good: 2000, bad: 2200}}
           strategy: {good: undersample, bad: oversample}
     """)
-    ctx = stages.build(name, project.root, progress=False)
+    ctx = runner.build(name, project.root, progress=False)
     out, before = read(ctx, "augmented.parquet"), read(ctx, "split.parquet")
     train = out[out["split"] == "train"]
     assert train["Status"].value_counts().to_dict() == {"bad": 2200, "good": 2000}
@@ -92,7 +94,7 @@ def test_text_classes_are_balanced_by_duplicates(project) -> None:
         split: {group: movie_name}
         balance: {target: {min_per_class: 600}}
     """)
-    ctx = stages.build("r", project.root, progress=False)
+    ctx = runner.build("r", project.root, progress=False)
     metrics = artifacts.read_json(ctx.metrics_path("augment"))
     plot = metrics["balance"]["classes"]["plot"]
     assert plot["strategy"] == "oversample" and plot["after"] == 600
@@ -114,9 +116,9 @@ def test_evaluation_rows_never_reach_the_train_split_or_a_generator(project, mon
           strategy: {owner: undersample, rent: smote, parents: oversample, other: synthetic}
         synthetic: {generator: gaussian_copula, rows: 50}
     """, label="Home", classes=HOME_CLASSES)
-    ctx = stages.compose_stage(name, project.root)
+    ctx = runner.compose_stage(name, project.root)
     for stage in ("ingest", "label", "split"):
-        stages.run_stage(stage, ctx)
+        runner.run_stage(stage, ctx)
     # Mark every evaluation row: Age 999 must never be seen by a sampler or a model.
     split = read(ctx, "split.parquet")
     split.loc[split["split"] != "train", "Age"] = 999
@@ -127,7 +129,7 @@ def test_evaluation_rows_never_reach_the_train_split_or_a_generator(project, mon
         seen.append(features), real_smote(features, *a, **k))[1])
     monkeypatch.setattr(models.Models, "fit", lambda self, name, frame, *a, **k: (
         seen.append(frame), real_fit(self, name, frame, *a, **k))[1])
-    stages.run_stage("augment", ctx)
+    runner.run_stage("augment", ctx)
 
     assert len(seen) >= 3 and all((frame["Age"] != 999).all() for frame in seen)
     out = read(ctx, "augmented.parquet")
@@ -163,7 +165,7 @@ def test_builds_are_byte_identical_and_new_counts_reuse_the_fitted_model(project
         fits.append(name), real_fit_new(self, name, *a))[1])
 
     def build(*overrides: str) -> dict[str, bytes]:
-        ctx = stages.build(name, project.root, overrides, progress=False)
+        ctx = runner.build(name, project.root, overrides, progress=False)
         hub = ctx.artifact("hub")
         files = [ctx.artifact("README.md"), *sorted((hub / "data").iterdir())]
         return {"augmented": artifact_bytes(ctx.artifact("augmented")),
@@ -221,7 +223,7 @@ def test_release_publishes_no_real_row(project) -> None:
           pii: drop
           max_exact_copies: 0
     """)
-    ctx = stages.build("rel", project.root, progress=False)
+    ctx = runner.build("rel", project.root, progress=False)
     out, real = read(ctx, "augmented.parquet"), read(ctx, "split.parquet")
     assert (out["_origin"] == "synthetic").all() and out["_id"].str.startswith("synthetic/").all()
     assert "state" not in out.columns  # detected as PII and dropped
@@ -251,7 +253,7 @@ def test_scenarios_make_rows_for_unseen_cases(project) -> None:
             freelance_good: {conditions: {Status: good, Job: freelance, Records: "yes"}, rows: 25}
             old_bad: {conditions: {Status: bad, Age: 90}, rows: 5}   # the oldest client is 68
     """)
-    ctx = stages.build(name, project.root, progress=False)
+    ctx = runner.build(name, project.root, progress=False)
     out = read(ctx, "augmented.parquet")
     made = out[out["_origin"] == "synthetic"]
     assert len(made) == 70 and (made["split"] == "train").all()
@@ -268,7 +270,7 @@ def test_scenarios_make_rows_for_unseen_cases(project) -> None:
     with pytest.raises(DataError, match=r"synthetic.scenarios.old_bad: SDV could not sample 5 rows "
                                         r"with Age=90: .* A number outside the train rows' range "
                                         r"needs synthetic.generator.enforce_min_max_values: false"):
-        stages.build(name, project.root, ["synthetic.generator.enforce_min_max_values=true"],
+        runner.build(name, project.root, ["synthetic.generator.enforce_min_max_values=true"],
                      progress=False)
 
 
@@ -284,14 +286,14 @@ def test_unknown_scenario_columns_name_the_key(project, monkeypatch) -> None:
     monkeypatch.setattr(synthesize.Synthesizer, "model_for", lambda *a: pytest.fail("fitted"))
     with pytest.raises(DataError, match=r"synthetic.scenarios.odd.conditions: column 'Hom' not "
                                         r"found; .* Did you mean 'Home'\?"):
-        stages.build(name, project.root, progress=False)
+        runner.build(name, project.root, progress=False)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["credit", "churn_release"])
 def test_example_cards_show_distributions_quality_privacy_and_efficacy(example_project,
                                                                        name) -> None:
-    ctx = stages.build(name, example_project.root, progress=False)
+    ctx = runner.build(name, example_project.root, progress=False)
     card = ctx.artifact("README.md").read_text()
     metrics = artifacts.read_json(ctx.artifact("metrics.json"))["augment"]
     for heading in ("## Synthetic data", "## Quality, privacy and efficacy of generated rows",
@@ -321,7 +323,7 @@ def test_without_balancing_parts_pass_through_in_arrow_as_the_pandas_path_writes
     from builder.pipeline.augment import STAGE
 
     name = credit_recipe(project, "")
-    ctx = stages.build(name, project.root, progress=False)
+    ctx = runner.build(name, project.root, progress=False)
     parts = Partitions.open(ctx.artifact("split"))
     fast, slow = ctx.artifact(STAGE.artifact), tmp_path / "pandas"
     slow.mkdir()

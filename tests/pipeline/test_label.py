@@ -6,7 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from builder import artifacts, stages
+from builder import artifacts
+
+from builder.pipeline import runner
 from builder.partitions import read_artifact
 from builder.errors import DataError
 
@@ -39,9 +41,9 @@ FUNCTIONS = """
 
 
 def run_label(project):
-    ctx = stages.compose_stage("r", project.root)
-    stages.run_stage("ingest", ctx)
-    metrics = stages.run_stage("label", ctx)
+    ctx = runner.compose_stage("r", project.root)
+    runner.run_stage("ingest", ctx)
+    metrics = runner.run_stage("label", ctx)
     return ctx, read_artifact(ctx.artifact("labeled")), metrics
 
 
@@ -94,7 +96,7 @@ def test_reviews_example_labels_with_functions_and_keeps_gold_out(example_projec
     # The corpus alone, without the prediction log: its 394 held-out snippets (no gold label)
     # move the unsupervised label model's fit (accuracy on the rows it labels 0.720 -> 0.692);
     # tests/labeling/human/test_example.py builds the whole example.
-    ctx = stages.build("reviews", example_project.root, ["~sources.app_feedback"],
+    ctx = runner.build("reviews", example_project.root, ["~sources.app_feedback"],
                        progress=False)
     labeled = read_artifact(ctx.artifact("labeled"))
     metrics = artifacts.read_json(ctx.metrics_path("label"))

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from builder import stages
+from builder.context import Context
+from builder.pipeline import runner
 from tests.conftest import Project
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -43,11 +44,11 @@ def shop(project: Project) -> Project:
     return project
 
 
-def build_labeled(project: Project, name: str = "shop", overrides=()) -> stages.Context:
+def build_labeled(project: Project, name: str = "shop", overrides=()) -> Context:
     """Compose, ingest and label (no split or export): enough for the flywheel commands."""
-    ctx = stages.compose_stage(name, project.root, overrides)
-    stages.run_stage("ingest", ctx)
-    stages.run_stage("label", ctx)
+    ctx = runner.compose_stage(name, project.root, overrides)
+    runner.run_stage("ingest", ctx)
+    runner.run_stage("label", ctx)
     return ctx
 
 

@@ -48,11 +48,11 @@ def test_range_checks(project) -> None:
 
 
 def test_a_custom_store_is_fingerprinted(project) -> None:
-    from builder import stages
+    from builder.pipeline import runner
 
     recipe_with(project, "{store: annotations/shop}")
     (project.root / "annotations" / "shop").mkdir(parents=True)
     (project.root / "annotations" / "shop" / "batch-0001-csv-00000000.jsonl").write_text("x\n")
-    ctx = stages.compose_stage("shop", project.root)
+    ctx = runner.compose_stage("shop", project.root)
     inputs = ctx.artifact("inputs.yaml").read_text()
     assert "annotations/shop/batch-0001-csv-00000000.jsonl" in inputs

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from builder import artifacts, stages
+from builder import artifacts
+
+from builder.pipeline import runner
 from builder.partitions import artifact_bytes
 
 
 @pytest.mark.slow
 def test_reviews_example_shows_every_label_source(example_project) -> None:
-    ctx = stages.build("reviews", example_project.root, progress=False)
+    ctx = runner.build("reviews", example_project.root, progress=False)
     label = artifacts.read_json(ctx.metrics_path("label"))
     # Every label source at work (the corpus's own labels are evaluation-only: no gold).
     assert set(label["label_sources"]) == {"human", "feedback", "weak", "pseudo"}
@@ -30,7 +32,7 @@ def test_reviews_example_shows_every_label_source(example_project) -> None:
     # export read its input from memory or from disk.
     first = (artifact_bytes(ctx.artifact("labeled")),
              artifacts.read_json(ctx.artifact("metrics.json"))["export"]["content_hash"], card)
-    again = stages.build("reviews", example_project.root, progress=False)
+    again = runner.build("reviews", example_project.root, progress=False)
     assert (artifact_bytes(again.artifact("labeled")),
             artifacts.read_json(again.artifact("metrics.json"))["export"]["content_hash"],
             again.artifact("README.md").read_text()) == first

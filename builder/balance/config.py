@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from builder.errors import did_you_mean, one_of
+from builder.images.augment import AugmentConfig
 from builder.recipe.registry import Registry
 
 if TYPE_CHECKING:
@@ -129,6 +130,8 @@ class BalanceConfig:
     target: Literal["balanced"] | TargetConfig | None = None
     strategy: str | dict[str, str] = "auto"
     k_neighbors: int = 5
+    #: The `augment` strategy's seeded image augmentations.
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
 
     @property
     def resolved_target(self) -> TargetConfig | None:
@@ -170,6 +173,8 @@ class BalanceConfig:
             yield "strategy", "is set but balance.target is not; expected a target to reach."
         if self.k_neighbors < 1:
             yield "k_neighbors", f"found {self.k_neighbors}, expected a positive number."
+        for key, message in self.augment.problems():
+            yield f"augment.{key}", message
         for suffix, value in strategies.items():
             known = value in names and value != AUTO
             problem = STRATEGIES.get(value)().problem(recipe) if known else None

@@ -18,12 +18,17 @@ import pyarrow as pa
 from builder.balance.origins import TRAIN, merge_counts, origin_counts
 from builder.balance.selection import POSITION_COLUMN, PART_COLUMN, Copies, copies_of
 from builder.columns import STRING, repeat_string, unit_hashes
+from builder.images.augment import augment_rows
 from builder.partitions import PART_SUFFIX, append_column, read_part, read_table, write_part
 from builder.rows import ID, ORIGIN, REAL, SPLIT, class_codes, key_bound
 
 if TYPE_CHECKING:
     from builder.context import Context
     from builder.partitions import Partitions
+
+
+#: The origin of the `augment` strategy's copies.
+AUGMENTED = "augmented"
 
 
 def row_keys(ids: pd.Series, ctx: Context) -> np.ndarray:
@@ -103,6 +108,8 @@ def write_real(item: tuple[str, np.ndarray | None, list[Copies] | None], ctx: Co
     counts = [origin_counts(df, label)]
     for sequence, per_row, origin in copies or []:
         rows = copies_of(df[train].reset_index(drop=True), per_row, origin)
+        if origin == AUGMENTED:  # the copies become new pictures
+            rows = augment_rows(rows, ctx, source)
         write_part(rows, out / f"part-x{sequence:03d}-{name}", groups=SPLIT)
         counts.append(origin_counts(rows, label))
     if keep is not None:

@@ -53,7 +53,7 @@ def test_bad_values(project) -> None:
           k_neighbors: 0
     """)
     assert "balance.target.counts.bad: found 0, expected a positive number of rows." in text
-    assert ("balance.strategy: found 'smoot', expected one of 'auto', 'keep', 'oversample', "
+    assert ("balance.strategy: found 'smoot', expected one of 'augment', 'auto', 'keep', 'oversample', "
             "'smote', 'synthetic' or 'undersample'. Did you mean 'smote'?") in text
     assert "balance.k_neighbors: found 0, expected a positive number." in text
     assert "Did you mean 'balanced'?" in problems(project, "balance: {target: balance}\n")

@@ -102,6 +102,8 @@ class Strategy:
     origin: ClassVar[str | None] = None
     copies: ClassVar[bool] = False
     description: ClassVar[str] = ""
+    #: Whether `expected` suggests it in messages (not a strategy for some tasks only).
+    suggested: ClassVar[bool] = True
 
     def problem(self, recipe: Any) -> str | None:
         """Why `recipe` cannot use this strategy (the rest of the message after the key), or
@@ -140,5 +142,6 @@ def strategy(name: str) -> Strategy:
 def expected(*, removing: bool) -> str:
     """`undersample or auto` (`removing`) or `oversample, smote, synthetic or auto`: the
     strategies that move a class the way its target asks, for messages."""
-    names = [s.type_name for s in strategies() if (s.removes if removing else s.adds)]
+    names = [s.type_name for s in strategies()
+             if (s.removes if removing else s.adds) and s.suggested]
     return ", ".join(names) + " or auto"

@@ -20,11 +20,12 @@ PROFILE = TableProfile(numeric=2, categorical=1)
 
 
 def test_the_registry_gives_the_choices_origins_and_messages() -> None:
-    assert STRATEGIES.names() == ["keep", "oversample", "smote", "synthetic", "undersample"]
+    assert STRATEGIES.names() == ["augment", "keep", "oversample", "smote", "synthetic",
+                                  "undersample"]
     assert strategy_names() == ["auto", *STRATEGIES.names()]
-    assert origins() == ("real", "oversampled", "smote", "synthetic")
+    assert origins() == ("real", "augmented", "oversampled", "smote", "synthetic")
     assert generated_origins() == ("smote", "synthetic")
-    assert copied_origins() == ("oversampled",)
+    assert copied_origins() == ("augmented", "oversampled")
     assert expected(removing=True) == "undersample or auto"
     assert expected(removing=False) == "oversample, smote, synthetic or auto"
 
@@ -57,7 +58,7 @@ def test_a_registered_strategy_is_a_recipe_choice(project, halve) -> None:
     text = problems(project, "balance: {target: balanced, strategy: halv}\n")
     assert "'halve'" in text and "Did you mean 'halve'?" in text
     assert expected(removing=True) == "halve, undersample or auto"
-    assert origins() == ("real", "oversampled", "smote", "synthetic")  # it makes no rows
+    assert origins() == ("real", "augmented", "oversampled", "smote", "synthetic")  # it makes no rows
 
 
 def test_the_planner_and_the_selection_use_a_registered_strategy(halve) -> None:

@@ -48,6 +48,34 @@ def dependent_functions(functions: dict) -> str:
             f"classes explain (a shared trigger word, say): {listed}.")
 
 
+#: Models whose per-function figure is an accuracy learned without gold labels.
+LEARNED = ("dawid_skene", "anchored_dawid_skene")
+
+
+def model_used(model: dict) -> str:
+    """The label model that made the weak labels (the one `auto` chose, under `auto`)."""
+    return model["auto"]["chosen"] if model.get("auto") else model["type"]
+
+
+def auto_choice(model: dict) -> str:
+    """What `model: auto` chose, on how many trusted rows, and every candidate's accuracy on
+    them ("" for another model)."""
+    auto = model.get("auto")
+    if not auto:
+        return ""
+    scored = ", ".join(f"`{name}` {number(value)}" for name, value in auto["dev_accuracy"].items()
+                       if value is not None)
+    rows = auto["trusted_rows"]
+    if rows < auto["min_dev_rows"]:
+        text = (f"`model: auto` kept the default `{auto['chosen']}`: {rows} voted rows have a "
+                f"trusted label (gold dev, human or feedback), fewer than auto.min_dev_rows "
+                f"({auto['min_dev_rows']}) to tell the models apart")
+    else:
+        text = (f"`model: auto` chose `{auto['chosen']}`, the most accurate on the {rows} voted "
+                "rows with a trusted label (gold dev, human or feedback)")
+    return text + (f"; accuracy there: {scored} (weighted out of fold)." if scored else ".")
+
+
 def section_labeling(composed: Any, metrics: dict) -> str:
     """How the labels were made: functions, label model, pseudo-labels, suspected errors."""
     label = metrics.get("label") or {}
@@ -58,21 +86,24 @@ def section_labeling(composed: Any, metrics: dict) -> str:
                      "labels below; it is not published and no model saw it.")
     functions = label.get("functions")
     if functions:
-        model = functions["model"]["type"]
+        model = model_used(functions["model"])
         parts.append(
             f"{len(functions['functions'])} labeling functions voted on "
             f"{_percent(functions['coverage'])} of the rows; {_percent(functions['overlap'])} "
             f"got two votes or more and {_percent(functions['conflict'])} conflicting votes. "
             f"The `{model}` label model turned the votes into weak labels.")
+        if functions["model"].get("auto"):
+            parts.append(auto_choice(functions["model"]))
         parts.append(f"Weak-label accuracy: {_accuracy(functions.get('weak_accuracy'))} "
                      f"(majority vote: {_accuracy(functions.get('majority_accuracy'))}).")
-        # The label model's own figure per function: learned without gold (dawid_skene) or
+        # The label model's own figure per function: learned without gold (LEARNED) or
         # measured on the gold dev rows (weighted); majority vote has none.
-        estimate = {"dawid_skene": "learned accuracy", "weighted": "dev accuracy"}.get(model)
+        estimate = "learned accuracy" if model in LEARNED else \
+            {"weighted": "dev accuracy"}.get(model)
         header = ["function", "type", "polarity", "coverage", "overlaps", "conflicts",
                   "empirical accuracy"] + ([estimate] if estimate else [])
         parts.append(table(header, [row[:len(header)] for row in function_rows(label)]))
-        if model == "dawid_skene":
+        if model in LEARNED:
             parts.append(" ".join(filter(None, [
                 "Learned accuracy is the label model's estimate, made without gold labels.",
                 dependent_functions(functions)])))

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from builder.labeling.config import LABEL_MODELS
 from builder.labeling.gold import prepare
 from builder.partitions import read_part
 from builder.rows import ID
@@ -47,6 +48,11 @@ class Votes:
     evaluate_pairs: tuple | None = None
     dev_pairs: tuple | None = None
     found: np.ndarray | None = None
+    #: For `model: auto`: (pattern, label, rows) of rows with a gold dev or feedback label
+    #: outside the label store, and (ids, pattern, gold or feedback label or -1) of rows in it,
+    #: whose human consensus (known to the driver only) outranks that label.
+    trusted_pairs: tuple | None = None
+    store_rows: tuple | None = None
 
 
 def count_votes(name: str, ctx: Context, source: Path, scratch: Path,
@@ -70,6 +76,29 @@ def count_votes(name: str, ctx: Context, source: Path, scratch: Path,
                                            np.flatnonzero(prepared.evaluate), n_classes)
         votes.dev_pairs = pair_counts(patterns.inverse, prepared.gold,
                                       np.flatnonzero(prepared.dev), n_classes)
+        if LABEL_MODELS.get(config.model.type).learns_from_trusted:
+            trusted_votes(votes, prepared, patterns.inverse, store_ids, ctx)
     if store_ids is not None:
         votes.found = found_ids(prepared.df[ID], store_ids)
     return votes
+
+
+def trusted_votes(votes: Votes, prepared, inverse: np.ndarray, store_ids: pd.Series | None,
+                  ctx: Context) -> None:
+    """The vote patterns of a partition's rows with a trusted label, for `model: auto`: gold
+    dev rows (every gold row under `gold.use: label`), else feedback corrections; rows in the
+    label store are kept apart with their ids (their human label, if any, comes first)."""
+    from builder.rows import FEEDBACK_CORRECTION, class_codes
+
+    classes = ctx.recipe.task.classes
+    labels = np.where(prepared.dev, prepared.gold, -1)
+    if FEEDBACK_CORRECTION in prepared.df.columns:
+        labels = np.where(labels >= 0, labels,
+                          class_codes(prepared.df[FEEDBACK_CORRECTION], classes))
+    in_store = (prepared.df[ID].astype(str).isin(store_ids.astype(str)).to_numpy()
+                if store_ids is not None else np.zeros(len(labels), dtype=bool))
+    votes.trusted_pairs = pair_counts(inverse, labels,
+                                      np.flatnonzero((labels >= 0) & ~in_store), len(classes))
+    votes.store_rows = (prepared.df[ID][in_store].astype(str).to_numpy(), inverse[in_store],
+                        labels[in_store])
+

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from builder.errors import DataError
 from builder.labeling.metrics import accuracy
@@ -45,8 +46,10 @@ def weak_columns(prepared: Prepared, name: str, ctx: Context, scratch: Path,
     return weak.labels[pattern], weak.confidence[pattern], distinct >= 2
 
 
-def fit_label_model(ctx: Context, votes: list[Votes]) -> tuple[Weak, dict[str, Any]]:
-    """The label model fitted on the distinct vote patterns of the whole table; diagnostics."""
+def fit_label_model(ctx: Context, votes: list[Votes],
+                    human: Any = None) -> tuple[Weak, dict[str, Any]]:
+    """The label model fitted on the distinct vote patterns of the whole table; diagnostics.
+    `human`: the label store's consensus, trusted labels for `model: auto`."""
     from builder.labeling.analysis import analyze
     from builder.labeling.models import MajorityModel, Patterns, make_model
 
@@ -87,6 +90,8 @@ def fit_label_model(ctx: Context, votes: list[Votes]) -> tuple[Weak, dict[str, A
                             "rows, but no row has a gold label in the dev set; expected gold "
                             "labels.")
         model.fit(table.patterns[dev], dev_gold)
+    elif model.learns_from_trusted:
+        model.fit_trusted(table, *trusted_rows(votes, local, human, expand, classes))
     else:
         model.fit_patterns(table)
     labels, probabilities = model.predict_patterns(table)
@@ -104,3 +109,29 @@ def fit_label_model(ctx: Context, votes: list[Votes]) -> tuple[Weak, dict[str, A
     metrics["weak_accuracy"] = accuracy(labels[evaluated], evaluated_gold)
     metrics["majority_accuracy"] = accuracy(majority_labels[evaluated], evaluated_gold)
     return Weak(labels, confidence, local), metrics
+
+
+def trusted_rows(votes: list[Votes], local: dict[str, np.ndarray], human: Any, expand,
+                 classes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(pattern, label) of every row with a trusted label: the store's consensus for rows in
+    the label store (else their gold dev or feedback label), gold dev or feedback labels for
+    the others."""
+    from builder.labeling.human.merge import _positions
+    from builder.rows import class_codes
+
+    patterns, labels = expand(lambda v: v.trusted_pairs)
+    found = [v.store_rows for v in votes if v.store_rows is not None and len(v.store_rows[0])]
+    if not found:
+        return patterns, labels
+    ids = pd.Series(np.concatenate([f[0] for f in found]), dtype="string")
+    store_patterns = np.concatenate([local[v.name][v.store_rows[1]] for v in votes
+                                     if v.store_rows is not None and len(v.store_rows[0])])
+    store_labels = np.concatenate([f[2] for f in found])
+    if human is not None and len(human.rows):
+        where = _positions(ids, human.rows["_id"])
+        consensus = class_codes(human.rows["label"], classes)
+        store_labels = np.where(where >= 0, consensus[np.maximum(where, 0)], store_labels)
+    keep = store_labels >= 0
+    return (np.concatenate([patterns, store_patterns[keep]]),
+            np.concatenate([labels, store_labels[keep]]))
+

@@ -69,8 +69,10 @@ def run(ctx: Context, source: Path | None) -> dict[str, Any]:
         if config.functions:
             votes = ctx.map(count_votes, parts.names, source, scratch, store_ids(ctx),
                             label="labeling functions")
-            shared.weak, metrics["functions"] = fit_label_model(ctx, votes)
+        # Before the label model: `model: auto` counts human labels among the trusted ones.
         shared.human, human_metrics = human_consensus_of(ctx, parts, source, scratch, votes)
+        if config.functions:
+            shared.weak, metrics["functions"] = fit_label_model(ctx, votes, shared.human)
         results = ctx.map(merge_part, parts.names, source, scratch, out, shared,
                           label="merge labels")
         totals: dict[str, Any] = {}

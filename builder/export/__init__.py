@@ -1,1 +1,3 @@
-"""Export: the `DatasetDict`, the Hub layout, the dataset card and the metrics."""
+"""Export: the `DatasetDict` and the Hub layout (`schema`, `writer`, `sizing`, `saved`,
+`hashes`, `metrics`), the dataset card, the DVC metrics files and `builder report`; the export
+stage (`builder.pipeline.export`) wires them."""

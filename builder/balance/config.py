@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from builder.errors import did_you_mean, one_of
-from builder.images.augment import AugmentConfig
+from builder.balance.augment_config import AugmentConfig
 from builder.recipe.registry import Registry
 
 if TYPE_CHECKING:

@@ -302,6 +302,34 @@ def run_snorkel(matrices: dict[str, tuple[np.ndarray, int]]) -> dict[str, np.nda
                 for name, labels in json.loads(result.stdout.splitlines()[-1]).items()}
 
 
+def voted_class_bound(matrix: np.ndarray, gold: np.ndarray, rows: np.ndarray, k: int) -> float:
+    """The best accuracy on `rows` of any model that gives each vote pattern one of the
+    classes voted in it (an upper bound read off the gold labels, not a model): majority vote,
+    Snorkel and the default label almost every row this way."""
+    from builder.labeling.models import Patterns, vote_counts
+
+    patterns = Patterns.of(matrix, k)
+    right = np.zeros((len(patterns.counts), k))
+    np.add.at(right, (patterns.inverse[rows], gold[rows]), 1)
+    voted = vote_counts(patterns.patterns, k) > 0
+    return float(np.where(voted, right, 0).max(axis=1).sum() / rows.sum())
+
+
+def anchor_sweep(tasks: list[tuple], anchors=(0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)) -> None:
+    """The default model's accuracy per task at other anchors, and its margin over the best of
+    majority vote and Snorkel (`tasks`: (name, matrix, gold, scored rows, k, baseline))."""
+    from builder.labeling.models import AnchoredDawidSkeneModel
+
+    print("\nanchor sweep (default model; margin = min over tasks of accuracy - max(majority, "
+          "snorkel)):")
+    for anchor in anchors:
+        accuracy = [score(AnchoredDawidSkeneModel(k, anchor=anchor).fit(matrix).predict(matrix),
+                          gold, rows) for _, matrix, gold, rows, k, _ in tasks]
+        margin = min(a - task[5] for a, task in zip(accuracy, tasks))
+        print(f"  anchor {anchor:<5} mean {np.mean(accuracy):.4f}  margin {margin:+.4f}  "
+              + " ".join(f"{a:.4f}" for a in accuracy))
+
+
 def score(labels: np.ndarray, gold: np.ndarray, rows: np.ndarray) -> float:
     """Accuracy on `rows` (ties and abstentions are wrong)."""
     return float((labels[rows] == gold[rows]).mean())
@@ -311,6 +339,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--skip-snorkel", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--anchor-sweep", action="store_true",
+                        help="also print the default model at other anchors")
     args = parser.parse_args()
     started = time.perf_counter()
     results, matrices = {}, {}
@@ -327,6 +357,7 @@ def main() -> None:
             "functions": len(task.functions), "auto": models["auto"],
             "accuracy": {name: score(labels, gold, scored)
                          for name, labels in models["labels"].items()}}
+        results[task.name]["bound"] = voted_class_bound(matrix, gold, scored, len(task.classes))
         results[task.name]["gold"], results[task.name]["rows_mask"] = gold, scored
         matrices[task.name] = (matrix, len(task.classes))
     if not args.skip_snorkel:
@@ -334,6 +365,10 @@ def main() -> None:
             result = results[name]
             result["accuracy"]["snorkel"] = score(labels, result["gold"], result["rows_mask"])
     print_table(results)
+    if args.anchor_sweep:
+        anchor_sweep([(name, matrices[name][0], r["gold"], r["rows_mask"], matrices[name][1],
+                       max(r["accuracy"]["majority"], r["accuracy"].get("snorkel", 0)))
+                      for name, r in results.items()])
     print(f"\n{len(TASKS)} tasks in {time.perf_counter() - started:.0f}s")
     if args.json:
         args.json.write_text(json.dumps({name: {k: v for k, v in r.items()
@@ -352,7 +387,8 @@ def print_table(results: dict) -> None:
     columns = ["majority", "weighted", "dawid_skene", "default", "auto", "snorkel"]
     columns = [c for c in columns if any(c in r["accuracy"] for r in results.values())]
     header = (f"{'task':<16} {'kind':<7} {'K':>2} {'rows':>5} {'LFs':>3} {'cover':>5} "
-              f"{'scored':>6} " + " ".join(f"{c:>11}" for c in columns) + "  auto chose")
+              f"{'scored':>6} " + " ".join(f"{c:>11}" for c in columns) + f" {'bound':>6}"
+              + "  auto chose")
     print(header)
     print("-" * len(header))
     for name, r in results.items():
@@ -361,11 +397,14 @@ def print_table(results: dict) -> None:
               f"{r['functions']:>3} {r['coverage']:>5.1%} {r['scored']:>6} "
               + " ".join(f"{r['accuracy'][c]:>11.4f}" if c in r["accuracy"] else f"{'-':>11}"
                          for c in columns)
-              + f"  {auto_choice(r['auto'])}")
+              + f" {r['bound']:>6.4f}  {auto_choice(r['auto'])}")
     means = {c: np.mean([r["accuracy"][c] for r in results.values() if c in r["accuracy"]])
              for c in columns}
     print(f"{'mean':<16} {'':<7} {'':>2} {'':>5} {'':>3} {'':>5} {'':>6} "
-          + " ".join(f"{means[c]:>11.4f}" for c in columns))
+          + " ".join(f"{means[c]:>11.4f}" for c in columns)
+          + f" {np.mean([r['bound'] for r in results.values()]):>6.4f}")
+    print("accuracy on covered rows outside the dev split (ties and abstentions wrong); bound: "
+          "the best any model can do that labels each vote pattern with a class voted in it")
 
 
 if __name__ == "__main__":

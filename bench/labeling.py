@@ -207,7 +207,9 @@ def ensure_snorkel_venv() -> Path:
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(SNORKEL_VENV)], check=True)
     pip = [str(python), "-m", "pip", "install", "--quiet"]
-    subprocess.run([*pip, "torch==2.13.0"], check=True)
+    # The CPU build: the local wheel when the machine has one (PyPI's torch is the CUDA one).
+    wheels = sorted(Path("/opt/wheels").glob("torch-2.13.0+cpu-*.whl"))
+    subprocess.run([*pip, str(wheels[0]) if wheels else "torch==2.13.0"], check=True)
     subprocess.run([*pip, "snorkel==0.10.0", "pyarrow"], check=True)
     return python
 

@@ -70,3 +70,26 @@ def test_a_tie_in_accuracy_goes_to_the_default() -> None:
     report = auto(min_dev_rows=10).fit(matrix, truth).describe()["auto"]
     assert set(report["dev_accuracy"].values()) == {1.0}
     assert report["chosen"] == "anchored_dawid_skene"
+
+
+def test_bad_auto_and_anchor_settings_are_recipe_errors(project) -> None:
+    import pytest
+
+    from builder.errors import RecipeErrors
+    from builder.recipe.compose import load
+
+    project.write("data.csv", "text,label\ngreat,pos\n")
+    project.recipe("r", """
+defaults: [base, _self_]
+name: r
+task: {type: text-classification, text: text, label: label, classes: [pos, neg]}
+sources:
+  s: {type: csv, path: data.csv}
+labeling:
+  model: {type: auto, anchor: 1.5, auto: {min_dev_rows: 0}}
+""")
+    with pytest.raises(RecipeErrors) as caught:
+        load("r", project.root)
+    message = str(caught.value)
+    assert "labeling.model.anchor: found 1.5, expected a number in [0, 1]." in message
+    assert "labeling.model.auto.min_dev_rows: found 0, expected a positive integer." in message

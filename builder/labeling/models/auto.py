@@ -60,7 +60,10 @@ class AutoModel(LabelModel):
         trusted, labels = np.asarray(trusted, np.int64), np.asarray(labels, np.int64)
         voted = (table.patterns[trusted] >= 0).any(axis=1) if len(trusted) else \
             np.zeros(0, bool)
-        trusted, labels = trusted[voted], labels[voted]
+        # One canonical order (by pattern, then label), whatever the partitions the rows came
+        # from: the out-of-fold folds, and so the choice, do not depend on the partitioning.
+        order = np.lexsort((labels[voted], trusted[voted]))
+        trusted, labels = trusted[voted][order], labels[voted][order]
         rows, enough = len(trusted), len(trusted) >= self.config.auto.min_dev_rows
         accuracy: dict[str, float | None] = {}
         fitted: dict[str, LabelModel] = {}
@@ -92,7 +95,8 @@ class AutoModel(LabelModel):
     def _out_of_fold(self, name: str, table: Patterns, trusted: np.ndarray,
                      labels: np.ndarray) -> float | None:
         """Accuracy of a model that learns from trusted rows, each fold predicted by a model
-        fitted on the others (folds by position: row i is in fold i mod `FOLDS`)."""
+        fitted on the others (folds by position in the canonical order: row i is in fold
+        i mod `FOLDS`)."""
         if len(trusted) < 2 * FOLDS:
             return None
         fold = np.arange(len(trusted)) % FOLDS

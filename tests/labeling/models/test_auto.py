@@ -42,6 +42,16 @@ def test_auto_chooses_the_most_accurate_model_on_trusted_rows() -> None:
     assert labels[-20:].tolist() == [-1] * 20
 
 
+def test_the_choice_does_not_depend_on_the_order_of_the_rows() -> None:
+    # Partitions deliver trusted rows in another order: the folds, so the figures, stay.
+    truth = np.array([0] * 40 + [1] * 40 + [1] * 40 + [0] * 20)
+    dev = np.where(np.arange(140) % 3 == 0, 1 - truth, truth)  # a third of the labels flipped
+    order = np.random.default_rng(0).permutation(140)
+    first = auto(min_dev_rows=10).fit(MATRIX, dev).describe()["auto"]
+    second = auto(min_dev_rows=10).fit(MATRIX[order], dev[order]).describe()["auto"]
+    assert first == second
+
+
 def test_auto_keeps_the_default_below_min_dev_rows() -> None:
     truth = np.array([0] * 40 + [1] * 40 + [1] * 40 + [0] * 20)
     dev = np.where(np.arange(140) % 7 == 0, truth, -1)  # 20 trusted rows, 18 with a vote

@@ -204,7 +204,9 @@ def value_hashes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         present = series.notna().to_numpy()
         nanos = series.to_numpy(dtype="datetime64[ns]").view(np.int64).astype(np.uint64)
         return _mix64(nanos ^ np.uint64(0x5DEECE66D)), present
-    text = pc.cast(to_arrow(series), pa.string())
+    text = to_arrow(series)
+    if not _is_binary(text.type):  # bytes (encoded images) are hashed as they are
+        text = pc.cast(text, pa.string())
     present = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     if _repetitive(text):  # hash each distinct value once (categories, short codes)
         encoded = pc.dictionary_encode(text).combine_chunks()
@@ -227,12 +229,18 @@ def text_hashes(values: pd.Series | pa.Array | pa.ChunkedArray,
     optionally keyed), computed from their UTF-8 bytes: pandas hashes a string's UTF-8 bytes,
     so the numbers are the same, in half the time (no `str` objects to make and encode)."""
     text = to_arrow(values.astype(STRING)) if isinstance(values, pd.Series) else values
-    if not pa.types.is_string(text.type) and not pa.types.is_large_string(text.type):
+    if not pa.types.is_string(text.type) and not pa.types.is_large_string(text.type) and \
+            not _is_binary(text.type):
         text = pc.cast(text, pa.string())
-    binary = pa.large_binary() if pa.types.is_large_string(text.type) else pa.binary()
+    binary = pa.large_binary() if pa.types.is_large_string(text.type) or \
+        pa.types.is_large_binary(text.type) else pa.binary()
     objects = text.cast(binary).to_numpy(zero_copy_only=False)
     keyed = {} if hash_key is None else {"hash_key": hash_key}
     return pd.util.hash_array(objects, categorize=False, **keyed)
+
+
+def _is_binary(kind: pa.DataType) -> bool:
+    return pa.types.is_binary(kind) or pa.types.is_large_binary(kind)
 
 
 def seeded_hashes(values: pd.Series, seed: int, salt: str) -> np.ndarray:

@@ -80,3 +80,15 @@ def test_rebuild_is_byte_identical(folder, ingest, project):
     first = [p.read_bytes() for p in parts]
     ingest("pics: {type: imagefolder, path: imgs}", steps)
     assert [p.read_bytes() for p in parts] == first
+
+
+def test_row_keys_hash_image_bytes():
+    """Steps that key rows over every data column (`dedup`, the split's duplicates report)
+    hash encoded images as bytes."""
+    import pandas as pd
+
+    from builder.columns import row_keys
+
+    frame = pd.DataFrame({"image": [png(1), png(2), png(1), None], "n": [1, 1, 1, 1]})
+    keys = row_keys(frame, ["image", "n"])
+    assert keys[0] == keys[2] and len({keys[0], keys[1], keys[3]}) == 3

@@ -33,6 +33,14 @@ class Context:
     #: The pipeline's stages in order (`builder.pipeline.STAGES`), set by the runner: a stage
     #: that reads what the stages before it wrote (export) finds them here.
     stages: tuple[Any, ...] = ()
+    #: The partition cache (`builder.cache`), opened by the runner; None: no caching.
+    cache: Any = None
+    #: The running stage's part of every cache key: its name, its sections of the recipe and
+    #: its code (`builder.cache.stage_scope`), set by the runner.
+    scope: str = ""
+    #: The running stage's code fingerprint (`builder.cache.code_fingerprint`), for
+    #: keys finer than `scope` (one labeling function's votes).
+    code: str = ""
 
     def __getstate__(self) -> dict[str, Any]:
         # What a task on another process gets: no progress display, no engine.

@@ -74,6 +74,29 @@ class LocalClusterConfig:
         yield from _check_size(self.memory_limit, "memory_limit", 64 * 2**20)
 
 
+#: The partition cache's default size cap (`engine.cache.max_size`).
+DEFAULT_CACHE_SIZE = "20GiB"
+
+
+@dataclass(kw_only=True)
+class CacheConfig:
+    """The partition cache (`builder.cache`): `path` (default
+    `data/<recipe>/.cache/partitions`; relative to the project root; a folder several builds or
+    Dask workers share is fine) and `max_size` (least recently used entries are evicted past it;
+    0 turns the cache off)."""
+
+    path: str | None = None
+    max_size: str = DEFAULT_CACHE_SIZE
+
+    @property
+    def max_bytes(self) -> int:
+        size = parse_size(self.max_size)
+        return parse_size(DEFAULT_CACHE_SIZE) if size is None else size
+
+    def check(self, ctx: CheckContext) -> Problems:
+        yield from _check_size(self.max_size, "max_size", 0)
+
+
 @dataclass(kw_only=True)
 class EngineConfig:
     """Which engine runs the stages' partition functions, and how big a partition is."""
@@ -86,6 +109,7 @@ class EngineConfig:
     #: Partitions the local engine works on at once, each in a thread of this process; on
     #: every engine, a large CSV file is cut into a multiple of this many equal partitions.
     threads: int = 2
+    cache: CacheConfig = field(default_factory=CacheConfig)
 
     @property
     def partition_bytes(self) -> int:

@@ -59,7 +59,7 @@ def count_votes(name: str, ctx: Context, source: Path, scratch: Path,
                 store_ids: pd.Series | None) -> Votes:
     """Apply the labeling functions to one partition (matrix kept in scratch); report its vote
     patterns, (pattern, gold) counts and which label-store ids it holds."""
-    from builder.labeling.apply import label_matrix
+    from builder.labeling.cached_votes import cached_label_matrix
     from builder.labeling.human.merge import found_ids
     from builder.labeling.models import Patterns
 
@@ -68,7 +68,8 @@ def count_votes(name: str, ctx: Context, source: Path, scratch: Path,
     votes = Votes(name, len(prepared.df), int((prepared.gold >= 0).sum()), int(prepared.dev.sum()))
     if config.functions:
         n_classes = len(ctx.recipe.task.classes)
-        matrix = label_matrix(prepared.df, functions_of(ctx), config.batch_size)
+        matrix = cached_label_matrix(ctx, source / name, prepared.df, functions_of(ctx),
+                                     config.batch_size)
         np.save(scratch / f"{name}.npy", matrix)
         patterns = Patterns.of(matrix, n_classes)
         votes.patterns, votes.counts = patterns.patterns, patterns.counts

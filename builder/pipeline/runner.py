@@ -57,9 +57,23 @@ def run_stage(name: str, ctx: Context) -> Any:
     ctx.stages = STAGES
     with _engine_for(ctx):
         started = time.perf_counter()
+        _open_cache(ctx, stage)
         result = stage.run(ctx, source_of(stage, ctx))
+        if ctx.cache is not None:
+            ctx.cache.trim()
         ctx.timings[name] = time.perf_counter() - started
     return result
+
+
+def _open_cache(ctx: Context, stage: Stage) -> None:
+    """The partition cache of `engine.cache` on the context, and the stage's key scope."""
+    from builder.cache import code_fingerprint, open_cache, stage_scope
+
+    if ctx.cache is None:
+        ctx.cache = open_cache(ctx.data_dir, ctx.root, ctx.recipe.engine_config.cache)
+    resolved = ctx.composed.resolved()
+    ctx.scope = stage_scope(stage.name, {s: resolved.get(s) for s in stage.sections}, stage.code)
+    ctx.code = code_fingerprint(tuple(stage.code))
 
 
 @contextlib.contextmanager

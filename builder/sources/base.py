@@ -50,6 +50,11 @@ class Source:
         """The input bytes of a piece when known before reading it (None: unknown)."""
         return None
 
+    def piece_digest(self, piece: Any) -> str | None:
+        """A digest of everything a piece's rows are read from (its bytes), for the partition
+        cache (`builder.cache`); None: the piece is read again every build."""
+        return None
+
     def columns(self) -> list[str] | None:
         """The source's column names as read (before `rename`), got cheaply without reading
         its rows: a CSV header, a parquet schema, a query's cursor description. None when they
@@ -116,6 +121,16 @@ class FileSource(Source):
             raise
         except (OSError, ValueError, pa.ArrowException) as error:
             raise self.unreadable(path, error) from error
+
+    def piece_digest(self, piece: Any) -> str | None:
+        """The file's bytes, and the rest of the piece (parquet row groups, ...)."""
+        from builder.cache import digest_file, key
+
+        path, rest = (piece[0], piece[1:]) if isinstance(piece, tuple) else (piece, ())
+        try:
+            return key(str(path), rest, digest_file(Path(path)))
+        except OSError:
+            return None  # reading it reports the error
 
     def unreadable(self, path: Path, error: Exception) -> DataError:
         """The error for a file the reader failed on, with the reader's reason."""
@@ -185,6 +200,19 @@ class LinesSource(FileSource):
     def pieces(self, partition_bytes: int) -> list[Any]:
         return [piece for path in super().pieces(partition_bytes)
                 for piece in line_ranges(Path(path), partition_bytes)]
+
+    def piece_digest(self, piece: Any) -> str | None:
+        """The bytes of the piece's lines: an append to the file changes only the last piece
+        (pieces are cut at fixed offsets from the file's start, `line_ranges`)."""
+        from builder.cache import digest_bytes, digest_file, key
+
+        path, start, end = piece
+        try:
+            if end is None:
+                return key(path, digest_file(Path(path)))
+            return key(path, digest_bytes(read_lines(Path(path), start, end)))
+        except OSError:
+            return None
 
     def read_batches(self, piece: Any, partition_bytes: int) -> Iterator[pa.Table]:
         path, start, end = piece

@@ -121,6 +121,19 @@ class ImageFolderSource(ImageSource):
         # The first piece reports the skipped files (each piece is read by its own task).
         return [(files, others if i == 0 else []) for i, files in enumerate(pieces)]
 
+    def piece_digest(self, piece: Any) -> str | None:
+        """The images' relative paths and bytes, and the files skipped (the partition cache:
+        image checks and hashes are not redone for unchanged images)."""
+        from builder.cache import digest_file, key
+
+        files, skipped = piece
+        folder = self.config.folder(self.root)
+        try:
+            return key(self.config.path, list(files), list(skipped),
+                       [digest_file(folder / f) for f in files])
+        except OSError:
+            return None
+
     def read_piece(self, piece: Any, partition_bytes: int) -> Iterator[pa.Table]:
         import pyarrow as pa
 

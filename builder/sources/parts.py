@@ -93,6 +93,11 @@ def read_piece(item: tuple[int, str, Any], ctx: Context, plan: Plan,
     index, name, piece = item
     config = ctx.recipe.sources[name]
     source = SOURCES.get(config.type)(name, config, ctx.root)
+    entry_key = _piece_key(ctx, source, piece)
+    if entry_key is not None:
+        restored = _restore_piece(ctx.cache, entry_key, index, folder)
+        if restored is not None:
+            return restored
 
     def first_segment(numbered: tuple[int, pa.Table]) -> PartResult:
         batch, table = numbered
@@ -109,6 +114,38 @@ def read_piece(item: tuple[int, str, Any], ctx: Context, plan: Plan,
     results = list(ordered_map(first_segment, tables, ctx.local_threads))
     if results:
         results[-1].report = dict(source.report)
+    if entry_key is not None:
+        ctx.cache.put(entry_key, results, {str(i): folder / r.name for i, r in enumerate(results)})
+    return results
+
+
+def _piece_key(ctx: Context, source: Any, piece: Any) -> str | None:
+    """The partition cache key of a piece (None: no cache, or a piece it cannot fingerprint):
+    its bytes, the stage's scope (recipe sections and code) and how pieces are cut."""
+    if ctx.cache is None or ctx.cache.off:
+        return None
+    digest = source.piece_digest(piece)
+    if digest is None:
+        return None
+    from builder.cache import key
+
+    config = ctx.recipe.engine_config
+    return key(ctx.scope, "read_piece", source.name, digest, config.partition_bytes,
+               config.threads)
+
+
+def _restore_piece(cache: Any, entry_key: str, index: int,
+                   folder: Path) -> list[PartResult] | None:
+    """A piece's parts and results from the cache, named for its place in this build (`index`);
+    None when absent or damaged."""
+    entry = cache.get(entry_key)
+    if entry is None:
+        return None
+    results: list[PartResult] = entry.value
+    for batch, result in enumerate(results):
+        result.name = part_name(index, batch)
+        if not entry.restore(str(batch), folder / result.name):
+            return None
     return results
 
 

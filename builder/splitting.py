@@ -23,7 +23,7 @@ import pyarrow as pa
 from builder import artifacts
 from builder.columns import require_columns, table_to_pandas, text_hashes, unit_hashes
 from builder.partitions import append_column, read_table, write_part
-from builder.rows import ID, SPLIT
+from builder.rows import ID, SOURCE, SPLIT, data_columns
 
 if TYPE_CHECKING:
     from builder.context import Context
@@ -41,13 +41,33 @@ def assign(keys: pd.Series, fractions: dict[str, float], seed: int) -> pd.Catego
     return pd.Categorical.from_codes(np.minimum(codes, len(names) - 1), categories=names)
 
 
-def split_keys(df: pd.DataFrame, group: str | None) -> pd.Series:
-    """What is hashed: the group column (a row without a group is its own group) or `_id`."""
+def split_keys(df: pd.DataFrame, group: str | None, unkeyed: list[str] = ()) -> pd.Series:
+    """What is hashed: the group column (a row without a group is its own group) or the row's
+    id. The id of a row from a source without `key:` is its content hash, `<source>/<hash>`,
+    taken before the occurrence counter (`-1`, `-2`, ...) that tells repeated rows apart:
+    exact duplicates land in the same split."""
+    ids = df[ID]
+    if unkeyed and SOURCE in df.columns:
+        ids = content_ids(ids, df[SOURCE].isin(unkeyed).to_numpy())
     if group is None:
-        return df[ID]
+        return ids
     require_columns(df, [group], "split.group")
     groups = df[group].astype("string[pyarrow]")
-    return ("group:" + groups).fillna("row:" + df[ID])
+    return ("group:" + groups).fillna("row:" + ids)
+
+
+def content_ids(ids: pd.Series, mask: np.ndarray) -> pd.Series:
+    """`ids` with the occurrence counter of content ids (`<source>/<16 hex>-<n>`) removed
+    where `mask` is true."""
+    import pyarrow.compute as pc
+
+    from builder.columns import string_series, to_arrow
+
+    if not mask.any():
+        return ids
+    text = pc.cast(to_arrow(ids), pa.string())
+    stripped = pc.replace_substring_regex(text, r"^([^/]*/[0-9a-f]{16})-[0-9]+$", r"\1")
+    return string_series(pc.if_else(pa.array(mask), stripped, text), ids.index)
 
 
 def class_counts(df: pd.DataFrame, label: str, splits: list[str]) -> dict[str, np.ndarray]:
@@ -81,9 +101,12 @@ def split_part(name: str, ctx: Context, source: Path, out: Path) -> dict[str, An
     table = read_table(source / name)
     if config.group is not None:
         require_columns(table.column_names, [config.group], "split.group")
-    df = table_to_pandas(table.select([c for c in (ID, config.group, label)
+    unkeyed = [n for n, source in ctx.recipe.sources.items() if not source.key]
+    identifiers = [c for source in ctx.recipe.sources.values() for c in source.key or []]
+    df = table_to_pandas(table.select([c for c in (ID, SOURCE, config.group, label)
                                        if c is not None and c in table.column_names]))
-    split = assign(split_keys(df, config.group), config.fractions, ctx.recipe.split_seed)
+    split = assign(split_keys(df, config.group, unkeyed), config.fractions,
+                   ctx.recipe.split_seed)
     codes = np.asarray(split.codes)
     order = np.argsort(codes, kind="stable")
     column = pa.DictionaryArray.from_arrays(pa.array(codes[order]), pa.array(splits))
@@ -91,7 +114,8 @@ def split_part(name: str, ctx: Context, source: Path, out: Path) -> dict[str, An
                           pd.CategoricalDtype(splits))
     write_part(table, out / name, groups=SPLIT)
     # The counts do not depend on the order: taken from `df` and `codes` as they were.
-    result: dict[str, Any] = {"rows": np.bincount(codes, minlength=len(splits))}
+    result: dict[str, Any] = {"rows": np.bincount(codes, minlength=len(splits)),
+                              "contents": content_pairs(table, codes, order, identifiers)}
     if label in df.columns and df[label].notna().any():
         df[SPLIT] = pd.Categorical.from_codes(codes, categories=splits)
         result["classes"] = class_counts(df, label, splits)
@@ -102,6 +126,39 @@ def split_part(name: str, ctx: Context, source: Path, out: Path) -> dict[str, An
         pairs = np.unique(np.stack([hashes, codes[known].astype(np.uint64)], axis=1), axis=0)
         result["groups"] = pairs
     return result
+
+
+def content_pairs(table: pa.Table, codes: np.ndarray, order: np.ndarray,
+                  identifiers: list[str]) -> np.ndarray:
+    """(content key, split code) pairs, once each, of a partition's rows: the key over every
+    data column and the label but the sources' `key:` columns (`identifiers`), for the exact
+    duplicates report. `table` is in split order (`order`), `codes` in the original order."""
+    from builder.columns import row_keys
+
+    columns = data_columns(table.column_names, *identifiers)
+    if not columns or not len(codes):
+        return np.zeros((0, 2), np.uint64)
+    keys = row_keys(table_to_pandas(table.select(columns)), columns)
+    pairs = np.stack([keys, codes[order].astype(np.uint64)], axis=1)
+    return np.unique(pairs, axis=0)
+
+
+def duplicates_across_splits(results: list[dict[str, Any]], splits: list[str]
+                             ) -> dict[str, int]:
+    """Per pair of splits `a/b`: how many distinct rows (all data columns and the label, not
+    the key columns) occur in both; pairs with none are left out."""
+    pairs = [r["contents"] for r in results if len(r.get("contents", ()))]
+    if not pairs:
+        return {}
+    pairs = np.unique(np.concatenate(pairs), axis=0)
+    found = {}
+    for i, first in enumerate(splits):
+        mine = pairs[pairs[:, 1] == i, 0]
+        for j in range(i + 1, len(splits)):
+            shared = int(np.isin(mine, pairs[pairs[:, 1] == j, 0]).sum())
+            if shared:
+                found[f"{first}/{splits[j]}"] = shared
+    return found
 
 
 def split(ctx: Context, parts: Partitions, target: Path) -> dict[str, Any]:
@@ -116,6 +173,7 @@ def split(ctx: Context, parts: Partitions, target: Path) -> dict[str, Any]:
         "seed": ctx.recipe.split_seed,
         "group": config.group,
         "rows": {s: int(n) for s, n in zip(splits, rows)},
+        "duplicates_across_splits": duplicates_across_splits(results, splits),
         "warnings": [],
     }
     counts: dict[str, np.ndarray] = {}

@@ -10,7 +10,7 @@ import pytest
 
 from builder.pipeline import runner
 from builder.partitions import read_artifact
-from builder.errors import DataError
+from builder.errors import FlywheelError
 from builder.rows import SPLIT as SPLIT_COLUMN
 from builder.splitting import assign, split_keys
 from tests.conftest import REPO
@@ -99,9 +99,9 @@ def test_rows_without_a_group_are_their_own_group() -> None:
 
 
 def test_a_missing_group_column_is_named(project) -> None:
-    with pytest.raises(DataError, match=(
-            r"^split\.group: column 'movie' not found; the table has _id, _source, .*"
-            r"\btext, movie_name, .*label_confidence\. Did you mean 'movie_name'\?$")):
+    with pytest.raises(FlywheelError, match=(  # caught before ingest reads a row
+            r"split\.group: found 'movie', which is not a column of the sources; the columns "
+            r"there are .*'movie_name'\. Did you mean 'movie_name'\?$")):
         split(project, REVIEWS.head(20), "split.group=movie")
 
 

@@ -86,7 +86,7 @@ class CacheConfig:
     0 turns the cache off)."""
 
     path: str | None = None
-    max_size: str = DEFAULT_CACHE_SIZE
+    max_size: str | int = DEFAULT_CACHE_SIZE
 
     @property
     def max_bytes(self) -> int:

@@ -76,19 +76,24 @@ def key(*parts: Any) -> str:
                                    separators=(",", ":")).encode())
 
 
+def code_fingerprint(paths: tuple[str, ...], root: Path | None = None) -> str:
+    """The digest of the code under `paths` (a stage's `Stage.code`, relative to `root`, the
+    project that holds the `builder` package: every `.py` file, by path and bytes), the
+    library versions that shape its outputs and the Python version."""
+    return _code_fingerprint(tuple(paths), root or Path(__file__).resolve().parents[1])
+
+
 @lru_cache(maxsize=None)
-def code_fingerprint(paths: tuple[str, ...]) -> str:
-    """The digest of the code under `paths` (a stage's `Stage.code`, relative to the project
-    that holds the `builder` package: every `.py` file, by path and bytes), the library
-    versions that shape its outputs and the Python version."""
+def _code_fingerprint(paths: tuple[str, ...], root: Path) -> str:
     from importlib import metadata
 
-    root = Path(__file__).resolve().parents[2]
     hasher = _hasher()
     files: set[Path] = set()
     for relative in paths:
         path = root / relative
-        files.update(path.rglob("*.py") if path.is_dir() else [path] if path.is_file() else [])
+        if not path.exists():
+            raise ValueError(f"code path {path} does not exist")
+        files.update(path.rglob("*.py") if path.is_dir() else [path])
     for file in sorted(files):
         hasher.update(str(file.relative_to(root)).encode() + b"\0")
         hasher.update(file.read_bytes() + b"\0")

@@ -153,3 +153,20 @@ def test_edits_rebuild_the_same_bytes_from_the_cache(project, monkeypatch) -> No
     # Another split: neither pieces nor votes.
     read, voted = edit_and_check("split.seed=11")
     assert (read, voted) == (0, 0)
+
+
+@pytest.mark.parametrize("where", ["a file", "/proc/flywheel-cache"])
+def test_a_build_with_a_cache_it_cannot_write_succeeds_and_warns_once(project, capfd,
+                                                                      where) -> None:
+    root = project.root
+    project.recipe("inc", RECIPE)
+    (root / "logs").mkdir()
+    write_log(root / "logs" / "a.jsonl", 0, 1500)
+    path = where
+    if where == "a file":
+        (root / "taken").write_text("a file where the cache folder should be")
+        path = "taken"
+    with_cache = build(root, f"engine.cache.path={path}")
+    assert capfd.readouterr().err.count("warning: the partition cache") == 1
+    shutil.rmtree(root / "data")
+    assert with_cache == build(root, "engine.cache.max_size=0")

@@ -37,8 +37,10 @@ def model_columns(ctx: Context, df: pd.DataFrame) -> list[str]:
 
     task = ctx.recipe.task
     config = ctx.recipe.labeling.pseudo or PseudoConfig()
-    if model_kind(config, task) == "text":
-        return [ID, task.text, *(["weak_label"] if "weak_label" in df.columns else [])]
+    kind = model_kind(config, task)
+    if kind in ("text", "image"):
+        column = task.image if kind == "image" else task.text
+        return [ID, column, *(["weak_label"] if "weak_label" in df.columns else [])]
     return [ID, *feature_columns(df, config, excluded_columns(ctx))]
 
 
@@ -175,7 +177,7 @@ def text_encoder(ctx: Context):
     from builder.labeling.pseudo import model_kind
 
     config = ctx.recipe.labeling.pseudo or PseudoConfig()
-    if model_kind(config, ctx.recipe.task) != "text":
+    if model_kind(config, ctx.recipe.task) not in ("text", "image"):
         return None
     return make_encoder(config.encoder, root=ctx.root, file=ctx.composed.display_file,
                         track=ctx.track, max_features=config.max_features)

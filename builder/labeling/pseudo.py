@@ -44,7 +44,14 @@ def fold_of(ids: pd.Series, folds: int, seed: int) -> np.ndarray:
 def model_kind(config: PseudoConfig, task) -> str:
     if config.type != "auto":
         return config.type
+    if task.type == "image-classification":  # logistic regression on image embeddings
+        return "image"
     return "text" if task.type == "text-classification" and task.text else "tabular"
+
+
+def inputs_of(df: pd.DataFrame, kind: str, column: str) -> np.ndarray:
+    """What an encoder reads: a text column's strings, or an image column's encoded images."""
+    return df[column].to_numpy(dtype=object) if kind == "image" else texts_of(df, column)
 
 
 def feature_columns(df: pd.DataFrame, config: PseudoConfig, excluded: set[str]) -> list[str]:
@@ -93,8 +100,8 @@ class FoldModels:
         self.keep, self.narrow = keep, narrow or {}
 
     def features(self, df: pd.DataFrame):
-        if self.kind == "text":
-            return self.encoder.transform(texts_of(df, self.text))
+        if self.kind in ("text", "image"):
+            return self.encoder.transform(inputs_of(df, self.kind, self.text))
         return tabular_features(df, self.encoder)
 
     def views(self, df: pd.DataFrame, as_unvoted: bool = False
@@ -154,10 +161,11 @@ def fit_folds(df: pd.DataFrame, train: np.ndarray, targets: np.ndarray, n_classe
     folds = fold_of(df["_id"], config.folds, seed)
     kind = model_kind(config, task)
     keep = None
-    if kind == "text":
+    column = task.image if kind == "image" else task.text
+    if kind in ("text", "image"):
         if encoder is None:
             encoder = make_encoder("tfidf", root=Path("."), max_features=config.max_features)
-        features = encoder.fit_transform(texts_of(df, task.text))
+        features = encoder.fit_transform(inputs_of(df, kind, column))
         keep = rule_free_columns(features, df) if encoder.sparse else None
     else:
         features = tabular_matrix(df, feature_columns(df, config, excluded))
@@ -168,11 +176,11 @@ def fit_folds(df: pd.DataFrame, train: np.ndarray, targets: np.ndarray, n_classe
         learn = train & (folds != fold)
         if not (folds == fold).any() or len(np.unique(targets[learn])) < 2:
             continue
-        model = _text_model(seed) if kind == "text" else _tabular_model(seed)
+        model = _text_model(seed) if kind in ("text", "image") else _tabular_model(seed)
         models[fold] = model.fit(_rows(features, learn), targets[learn])
         if keep is not None:
             narrow[fold] = _text_model(seed).fit(_rows(features, learn)[:, keep], targets[learn])
-    return FoldModels(kind, task.text, encoder, models, config.folds, seed, n_classes, keep,
+    return FoldModels(kind, column, encoder, models, config.folds, seed, n_classes, keep,
                       narrow)
 
 

@@ -270,6 +270,13 @@ def text_only_options(recipe: Recipe) -> Problems:
             yield f"balance.strategy{'.' + name if name else ''}", (
                 "is 'smote', which interpolates feature values and cannot make images; "
                 "expected oversample (with `augment:` for new pictures) or undersample.")
+    pseudo = recipe.labeling.pseudo
+    if pseudo is not None and pseudo.type in ("auto", "image"):
+        kind = pseudo.encoder if isinstance(pseudo.encoder, str) else pseudo.encoder.type
+        if kind != "image":
+            yield "labeling.pseudo.encoder", (
+                f"is '{kind}', a text encoder, in an image-classification task; expected "
+                "{type: image, model: <a CLIP or vision model id or folder>}.")
     for name, function in recipe.labeling.functions.items():
         if getattr(function, "type", None) in TEXT_FUNCTION_KINDS:
             yield f"labeling.functions.{name}.type", (

@@ -58,7 +58,7 @@ def shards(root: Path) -> list[Path]:
 
 
 def test_registry_and_string_shorthand() -> None:
-    assert ENCODERS.names() == ["sentence_transformers", "tfidf"]
+    assert ENCODERS.names() == ["image", "sentence_transformers", "tfidf"]
     assert encoder_config("tfidf").type == "tfidf"
     assert encoder_config("sentence_transformers").model == "sentence-transformers/all-MiniLM-L6-v2"
 

@@ -180,8 +180,10 @@ class PartitionCache:
 
     # --- writing ---
 
-    def put(self, entry_key: str, value: Any, files: dict[str, Path] | None = None) -> None:
-        """Store `value` and copies of `files` (name -> path) under `entry_key`, atomically:
+    def put(self, entry_key: str, value: Any, files: dict[str, Path] | None = None,
+            kind: str = "") -> None:
+        """Store `value` and copies of `files` (name -> path) under `entry_key` (`kind`: what
+        it holds, for `builder cache status`), atomically:
         built in a temporary folder and renamed into place (a concurrent writer of the same
         key wins, with the same content). Failures turn the cache off with one warning."""
         if self.off:
@@ -195,7 +197,8 @@ class PartitionCache:
             for name, path in (files or {}).items():
                 shutil.copyfile(path, tmp / f"f.{name}")
                 listed[name] = [os.path.getsize(tmp / f"f.{name}"), digest_file(tmp / f"f.{name}")]
-            meta = {"layout": LAYOUT, "key": entry_key, "value": [len(data), digest_bytes(data)],
+            meta = {"layout": LAYOUT, "key": entry_key, "kind": kind,
+                    "value": [len(data), digest_bytes(data)],
                     "files": listed, "bytes": len(data) + sum(s for s, _ in listed.values())}
             (tmp / META).write_text(json.dumps(meta))
             final = self._folder(entry_key)
@@ -232,8 +235,8 @@ class PartitionCache:
 
     # --- size ---
 
-    def entries(self) -> list[tuple[float, int, str]]:
-        """(last use, bytes, key) of every entry."""
+    def entries(self, kinds: dict[str, list[int]] | None = None) -> list[tuple[float, int, str]]:
+        """(last use, bytes, key) of every entry; `kinds` gathers [entries, bytes] per kind."""
         found = []
         try:
             shards = [p for p in os.scandir(self.folder) if p.is_dir() and len(p.name) == 2]
@@ -246,9 +249,14 @@ class PartitionCache:
                 try:
                     meta_path = os.path.join(entry.path, META)
                     used = os.stat(meta_path).st_mtime
-                    size = json.loads(Path(meta_path).read_text()).get("bytes", 0)
+                    meta = json.loads(Path(meta_path).read_text())
+                    size = meta.get("bytes", 0)
                 except (OSError, ValueError):
                     continue
+                if kinds is not None:
+                    counts = kinds.setdefault(meta.get("kind") or "other", [0, 0])
+                    counts[0] += 1
+                    counts[1] += size
                 found.append((used, size, entry.name))
         return found
 

@@ -18,7 +18,7 @@ from builder.errors import FlywheelError
 #: Modules that add sub-commands, each through `add_commands(subparsers)`. They must import
 #: nothing heavy at module level, so that `builder --help` stays fast.
 COMMAND_MODULES = ("builder.cli", "builder.export.commands", "builder.publish.commands",
-                   "builder.labeling.human.commands")
+                   "builder.labeling.human.commands", "builder.engine.commands")
 
 
 def root_of(args: argparse.Namespace) -> Path:

@@ -40,7 +40,7 @@ def cached_label_matrix(ctx: Context, part: Path, df: pd.DataFrame, functions: l
         computed = label_matrix(df, [functions[i] for i in missing], batch_size)
         for position, index in enumerate(missing):
             columns[index] = np.ascontiguousarray(computed[:, position])
-            cache.put(keys[index], columns[index])
+            cache.put(keys[index], columns[index], kind="label: labeling-function votes")
     return np.column_stack([columns[i] for i in range(len(functions))]).astype(np.int8,
                                                                                 copy=False)
 

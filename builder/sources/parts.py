@@ -115,7 +115,8 @@ def read_piece(item: tuple[int, str, Any], ctx: Context, plan: Plan,
     if results:
         results[-1].report = dict(source.report)
     if entry_key is not None:
-        ctx.cache.put(entry_key, results, {str(i): folder / r.name for i, r in enumerate(results)})
+        ctx.cache.put(entry_key, results, {str(i): folder / r.name for i, r in enumerate(results)},
+                      kind="ingest: pieces read and transformed")
     return results
 
 

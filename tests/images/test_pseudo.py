@@ -101,3 +101,42 @@ def test_label_error_check_on_image_embeddings(shades, models):
     labeled = read_artifact(project.data("pics") / "labeled").set_index("file")
     assert bool(labeled.loc["dark/misfiled.png", "suspect_label"])
     assert labeled.loc[[f"dark/{i}.png" for i in range(16)], "suspect_label"].sum() <= 2
+
+
+def test_zero_shot_clip_labeling_function(shades, models):
+    """`type: zero_shot` votes with the CLIP model's image-prompt similarities (a random model:
+    only the wiring is checked, every vote is a class or an abstention)."""
+    project = shades
+    project.recipe("pics", f"""
+defaults: [base, _self_]
+name: pics
+task: {{type: image-classification, image: image, label: label, classes: [dark, light]}}
+sources:
+  unknown: {{type: imagefolder, path: unknown, labels: none}}
+labeling:
+  functions:
+    clip: {{type: zero_shot, model: "{models['clip']}", prompt: "a {{}} picture", min_score: 0.0}}
+  model: {{type: majority}}
+split: {{fractions: {{train: 0.5, validation: null, test: 0.5}}}}
+""")
+    build(project)
+    labeled = read_artifact(project.data("pics") / "labeled")
+    assert len(labeled) == 16 and set(labeled["label"]) <= {"dark", "light"}
+    assert set(labeled["label_source"]) == {"weak"}
+    import json
+
+    metrics = json.loads((project.data("pics") / "metrics" / "label.json").read_text())
+    assert "clip" in json.dumps(metrics)
+
+
+def test_zero_shot_needs_a_class_placeholder(shades, models):
+    from builder.recipe.compose import load
+
+    shades.recipe("pics", recipe(models["vit"]).replace(
+        "  unlabeled: pseudo\n",
+        f"  unlabeled: pseudo\n  functions:\n    clip: {{type: zero_shot, model: \"{models['clip']}\", "
+        "prompt: \"a picture\", label: dark}\n"))
+    with pytest.raises(FlywheelError) as error:
+        load("pics", shades.root)
+    assert "labeling.functions.clip.prompt: found 'a picture'" in str(error.value)
+    assert "labeling.functions.clip.label: is set" in str(error.value)

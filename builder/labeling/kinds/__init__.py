@@ -7,4 +7,5 @@ from builder.labeling.kinds import (  # noqa: F401
     python,
     regex,
     threshold,
+    zero_shot,
 )

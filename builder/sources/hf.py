@@ -142,7 +142,7 @@ class HfSource(Source):
             table = dataset.with_format("arrow")[:]
             rows = max(1, int(partition_bytes * table.num_rows / max(table.nbytes, 1)))
             for start in range(0, max(table.num_rows, 1), rows):
-                yield self._class_names(dataset, table.slice(start, rows))
+                yield self._images(dataset, self._class_names(dataset, table.slice(start, rows)))
 
     def read_folder(self):
         import datasets
@@ -185,6 +185,18 @@ class HfSource(Source):
         if missing:
             raise self.error(f"has no split {missing}; it has {sorted(splits)}.")
         return splits
+
+    def _images(self, dataset, table):
+        """`datasets.Image` columns as encoded bytes, verified like an image source's
+        (`builder.sources.images.image_feature_columns`)."""
+        import datasets
+
+        from builder.sources.images import image_feature_columns
+
+        for name, feature in dataset.features.items():
+            if isinstance(feature, datasets.Image) and name in table.column_names:
+                table = image_feature_columns(table, name, self)
+        return table
 
     def _class_names(self, dataset, table):
         """ClassLabel columns as their class names (unless `class_names: false`)."""

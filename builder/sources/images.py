@@ -62,7 +62,7 @@ class ImageSource(Source):
         images, widths, heights, modes = [], [], [], []
         keep = np.zeros(len(files), dtype=bool)
         for i, (shown, path) in enumerate(files):
-            data = _read_bytes(path)
+            data = self.read_bytes(path)
             info = inspect(data, self.config.max_pixels)
             if info.problem is not None:
                 if self.config.on_bad_image == "fail":
@@ -80,6 +80,10 @@ class ImageSource(Source):
                           "height": pa.array(heights, pa.int64()),
                           "mode": pa.array(modes, pa.string())})
         return table, keep
+
+    def read_bytes(self, path: Path | None) -> bytes | None:
+        """A file's bytes (None when missing)."""
+        return _read_bytes(path)
 
     def _add_report(self, figures: dict) -> None:
         for key, value in figures.items():
@@ -102,3 +106,48 @@ def inside(root: Path, relative: str) -> Path | None:
     base = root.resolve()
     target = (base / relative).resolve()
     return target if target == base or base in target.parents else None
+
+
+def image_feature_columns(table: pa.Table, column: str, source: ImageSource | Source,
+                          max_pixels: int | None = None, on_bad_image: str = "drop") -> pa.Table:
+    """A table whose `column` holds `datasets.Image` values (`{bytes, path}` structs, e.g. an
+    `hf` source) with the column as encoded bytes (read from `path` where the bytes are not
+    embedded), each image verified (bad ones dropped and counted in `source.report`, or a
+    failure), and `width`, `height` and `mode` added when the table has none of them."""
+    import pyarrow as pa
+
+    values = table.column(column).to_pylist()
+    files: list[tuple[str, Path | None]] = []
+    embedded: list[bytes | None] = []
+    for i, value in enumerate(values):
+        value = value or {}
+        path = value.get("path")
+        embedded.append(value.get("bytes"))
+        files.append((path or f"row {i}", Path(path) if path and not value.get("bytes") else None))
+    reader = _Embedded(source, embedded, max_pixels, on_bad_image)
+    images, keep = reader.image_table(files)
+    kept = table.filter(pa.array(keep)) if not keep.all() else table
+    index = kept.column_names.index(column)
+    kept = kept.set_column(index, column, images.column(IMAGE))
+    if not {"width", "height", "mode"} & set(kept.column_names):
+        for name in ("width", "height", "mode"):
+            kept = kept.append_column(name, images.column(name))
+    for key, value in reader.report.items():  # bad images, as image sources count them
+        if key != "rows":
+            source.report[key] = source.report[key] + value if key in source.report else value
+    return kept
+
+
+class _Embedded(ImageSource):
+    """`ImageSource.image_table` over images whose bytes are at hand (or files to read)."""
+
+    def __init__(self, owner, embedded: list, max_pixels, on_bad_image):
+        self.name, self.root, self.report = owner.name, Path("."), {}
+        self.type_name = getattr(owner, "type_name", "source")
+        self.config = ImageSourceConfig(type="image", max_pixels=max_pixels,
+                                        on_bad_image=on_bad_image)
+        self._embedded = iter(embedded)
+
+    def read_bytes(self, path: Path | None) -> bytes | None:
+        data = next(self._embedded)
+        return data if data is not None else _read_bytes(path)

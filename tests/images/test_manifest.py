@@ -65,3 +65,20 @@ def test_path_leaving_the_manifest_folder_is_an_error(photos, project, ingest):
     with pytest.raises(DataError, match=r"row 1: the image path '../secret.png' in column "
                                          r"'path' leaves the manifest's folder"):
         ingest("shots: {type: image_manifest, path: shots/manifest.csv, image_path: path}")
+
+
+def test_hf_dataset_with_an_image_feature(project, ingest):
+    """An `hf` source whose dataset has a `datasets.Image` feature: the images as bytes,
+    verified (a broken one dropped and counted), with width, height and mode."""
+    import datasets
+
+    features = datasets.Features({"image": datasets.Image(),
+                                  "label": datasets.ClassLabel(names=["cat", "dog"])})
+    rows = {"image": [{"bytes": png(1), "path": None}, {"bytes": png(2), "path": None},
+                      {"bytes": b"broken", "path": "x.png"}], "label": [0, 1, 1]}
+    datasets.DatasetDict({"train": datasets.Dataset.from_dict(rows, features=features)}) \
+        .save_to_disk(str(project.root / "saved"))
+    frame, metrics = ingest("hub: {type: hf, path: saved}")
+    assert list(frame["label"]) == ["cat", "dog"]
+    assert frame["image"][1] == png(2) and list(frame["width"]) == [16, 16]
+    assert metrics["sources"]["hub"]["bad_images"] == 1

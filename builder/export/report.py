@@ -53,6 +53,8 @@ class Plot:
     description: str
     figure: Any = None
     note: str | None = None
+    #: Ready-made HTML instead of a figure (an image section's inlined picture).
+    html: str | None = None
 
 
 def _figure(**layout: Any) -> Any:
@@ -285,6 +287,9 @@ def render_report(title: str, metrics: dict, plots: list[Plot]) -> str:
     for plot in plots:
         head = f'<section id="{plot.slug}"><h2>{html.escape(plot.title)}</h2>'
         text = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(plot.description))
+        if plot.figure is None and plot.html is not None:
+            parts.append(f"{head}<p>{text}</p>{plot.html}</section>")
+            continue
         if plot.figure is None:
             parts.append(f'{head}<p class="note" data-omitted="{plot.slug}">Omitted: '
                          f"{html.escape(plot.note or '')}</p></section>")
@@ -314,9 +319,14 @@ def write_report(ctx: Context) -> tuple[Path, list[str]]:
     df = read_artifact(augmented) if augmented.is_dir() else None
     task = ctx.recipe.task
     splits = list(ctx.recipe.split.fractions)
-    plots = build_plots(metrics, df, list(task.classes), task.text, splits)
+    shown = df.drop(columns=[task.image]) if task.image and df is not None else df
+    plots = build_plots(metrics, shown, list(task.classes), task.text, splits)
+    if task.image:  # thumbnails, sizes and modes
+        from builder.images.report import image_plots
+
+        plots += image_plots(metrics, df, ctx.artifact("hub"))
     title = f"{ctx.recipe.publish.pretty_name or ctx.recipe.name}: build report"
     target = ctx.artifact(REPORT)
     with artifacts.atomic_file(target) as tmp:
         tmp.write_text(render_report(title, in_split_order(metrics, splits), plots), encoding="utf-8")
-    return target, [f"{p.title}: {p.note}" for p in plots if p.figure is None]
+    return target, [f"{p.title}: {p.note}" for p in plots if p.figure is None and p.html is None]

@@ -26,3 +26,14 @@ def test_card_reports_checks_sizes_and_a_sample_picture(pictures, project):  # n
     figures = json.loads((project.data("pics") / "metrics.json").read_text())["export"]["images"]
     assert figures["splits"]["train"]["modes"] == {"RGB": figures["splits"]["train"]["rows"]}
     assert figures["samples"] == "samples.png"
+
+
+def test_report_shows_thumbnails_sizes_and_modes(pictures, project):  # noqa: F811
+    from builder.cli import main
+
+    build(project)
+    assert main(["--root", str(project.root), "report", "pics"]) == 0
+    page = (project.data("pics") / "report.html").read_text()
+    assert '<section id="image-samples">' in page and "data:image/png;base64," in page
+    assert 'data-plot="image-sizes"' in page
+    assert 'data-omitted="image-samples"' not in page

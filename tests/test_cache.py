@@ -32,7 +32,8 @@ def test_round_trip(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "meta", "value"])
-def test_a_damaged_entry_is_detected_removed_and_recomputed(tmp_path: Path, damage: str) -> None:
+def test_a_damaged_entry_is_detected_removed_and_recomputed(tmp_path: Path,
+                                                           damage: str) -> None:
     cache = PartitionCache(tmp_path / "c", 10**9)
     entry_with_file(cache, tmp_path)
     folder = tmp_path / "c" / "k1"[:2] / "k1"
@@ -86,8 +87,11 @@ def test_least_recently_used_entries_are_evicted(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("where", ["file", "proc"])
-def test_a_cache_that_cannot_be_written_is_turned_off_with_one_warning(tmp_path: Path, where,
-                                                                       capsys) -> None:
+def test_a_cache_that_cannot_be_written_is_turned_off_with_one_warning(
+        tmp_path: Path, where: str, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    import builder.cache
+
+    monkeypatch.setattr(builder.cache, "_warned", set())  # once per process: not the others'
     if where == "file":  # the cache path is a file (root ignores chmod, so no read-only dir)
         folder = tmp_path / "taken"
         folder.write_text("not a folder")

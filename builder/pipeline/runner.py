@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -50,16 +50,19 @@ def source_of(stage: Stage, ctx: Context) -> Path | None:
     return ctx.artifact(stage_named(stage.reads).artifact)
 
 
-def run_stage(name: str, ctx: Context) -> Any:
+def run_stage(name: str, ctx: Context, deferred: list[Callable[[], None]] | None = None) -> Any:
     """Run one data stage (not compose) on a context and record its wall time; the recipe's
-    engine is started for it unless the context has one running."""
+    engine is started for it unless the context has one running. A stage whose inputs, recipe
+    sections and code are those of a build the cache kept restores what that build wrote
+    (`_run_or_restore`; `deferred` collects the cache writes to do once the write-behind
+    session has put every file on disk)."""
     stage = stage_named(name)
     ctx.stages = STAGES
     with _engine_for(ctx):
         started = time.perf_counter()
         _open_cache(ctx, stage)
-        result = stage.run(ctx, source_of(stage, ctx))
-        if ctx.cache is not None:
+        result = _run_or_restore(ctx, stage, deferred)
+        if ctx.cache is not None and deferred is None:
             ctx.cache.trim()
         ctx.timings[name] = time.perf_counter() - started
     return result
@@ -74,6 +77,49 @@ def _open_cache(ctx: Context, stage: Stage) -> None:
     resolved = ctx.composed.resolved()
     ctx.scope = stage_scope(stage.name, {s: resolved.get(s) for s in stage.sections}, stage.code)
     ctx.code = code_fingerprint(tuple(stage.code))
+
+
+def stage_outputs(stage: Stage) -> list[str]:
+    """Everything a stage writes under `data/<recipe>/`: its `writes`, and for the export
+    the DVC metrics and plots files."""
+    if stage.name != "export":
+        return list(stage.writes)
+    from builder.export.dvc_files import METRICS_FILE, PLOTS_DIR
+
+    return [*stage.writes, METRICS_FILE, PLOTS_DIR]
+
+
+def _run_or_restore(ctx: Context, stage: Stage,
+                    deferred: list[Callable[[], None]] | None) -> Any:
+    """Run the stage, or restore its outputs from the cache when it holds the outputs of the
+    same scope (recipe sections, code) run on the same inputs: `inputs.yaml` and every file
+    the stages before it wrote."""
+    from builder.cache import inputs_digest, key, restore_outputs, store_outputs
+
+    cache = ctx.cache
+    if cache is None or cache.off:
+        return stage.run(ctx, source_of(stage, ctx))
+    ctx.wait_for_inputs()
+    before = [name for s in STAGES[:STAGES.index(stage)] for name in stage_outputs(s)
+              if name != "recipe.yaml"]  # its sections are in the scope
+    digest = inputs_digest(cache, ctx.data_dir, before)
+    if digest is None:
+        return stage.run(ctx, source_of(stage, ctx))
+    entry_key = key(ctx.scope, "stage", digest)
+    outputs = stage_outputs(stage)
+    restored, result = restore_outputs(cache, entry_key, ctx.data_dir, outputs)
+    if restored:
+        return result
+    result = stage.run(ctx, source_of(stage, ctx))
+
+    def store() -> None:
+        store_outputs(cache, entry_key, ctx.data_dir, outputs, result)
+
+    if deferred is None:
+        store()
+    else:
+        deferred.append(store)
+    return result
 
 
 @contextlib.contextmanager
@@ -144,6 +190,7 @@ def build(ref: str, root: Path, overrides: Sequence[str] = (), progress: bool = 
     hashed for `inputs.yaml` while the ingest stage reads them."""
     from builder import artifacts
 
+    deferred: list[Callable[[], None]] = []
     with progress_display(progress, console) as display, artifacts.write_behind():
         started = time.perf_counter()
         ctx = compose_stage(ref, root, overrides, inputs_behind=True)
@@ -155,9 +202,18 @@ def build(ref: str, root: Path, overrides: Sequence[str] = (), progress: bool = 
                 if display is not None:
                     display.stage_done()
                     display.stage(stage.name)
-                run_stage(stage.name, ctx)
+                run_stage(stage.name, ctx, deferred)
         ctx.wait_for_inputs()
         if display is not None:
             display.stage_done()
+    _store_deferred(ctx, deferred)
     ctx.display = None
     return ctx
+
+
+def _store_deferred(ctx: Context, deferred: list[Callable[[], None]]) -> None:
+    """The whole-stage cache entries of a build, once its files are all on disk."""
+    for store in deferred:
+        store()
+    if ctx.cache is not None:
+        ctx.cache.trim()

@@ -156,8 +156,11 @@ def test_edits_rebuild_the_same_bytes_from_the_cache(project, monkeypatch) -> No
 
 
 @pytest.mark.parametrize("where", ["a file", "/proc/flywheel-cache"])
-def test_a_build_with_a_cache_it_cannot_write_succeeds_and_warns_once(project, capfd,
-                                                                      where) -> None:
+def test_a_build_with_a_cache_it_cannot_write_succeeds_and_warns_once(
+        project, capfd, monkeypatch, where: str) -> None:
+    import builder.cache
+
+    monkeypatch.setattr(builder.cache, "_warned", set())  # once per process: not the others'
     root = project.root
     project.recipe("inc", RECIPE)
     (root / "logs").mkdir()

@@ -35,6 +35,9 @@ def section_synthetic(composed: Any, metrics: dict) -> str:
         f"`{synthetic['sampling']}`. Models are fitted on the real train rows only: validation and "
         "test rows are never seen by a generator.",
     ]
+    selection = synthetic.get("selection")
+    if selection:
+        lines.append("\n" + _selection(selection))
     if mode == "release":
         lines.append("\n**Release copy: every row of every split is synthetic.** Rows that equal a "
                      f"real row were replaced ({synthetic.get('real_copies_replaced', 0)} rows).")
@@ -136,6 +139,19 @@ def section_evaluation(composed: Any, metrics: dict) -> str:
         parts.append("Gates (recipe thresholds on the synthetic rows):\n\n"
                      + table(["gate", "value", "threshold", "result"], rows))
     return "\n\n".join(parts)
+
+
+def _selection(selection: dict) -> str:
+    """`generator: auto`: the candidates' scores on held-out real train rows, and the choice."""
+    rows = [[("**" + name + "**") if name == selection["chosen"] else name,
+             _fmt(c.get("quality")), _fmt(c.get("efficacy")), _fmt(c.get("score")),
+             c.get("failed", "")] for name, c in selection["candidates"].items()]
+    return (f"`generator: auto` chose `{selection['chosen']}`: each candidate was fitted on the "
+            f"real train rows less {selection['holdout']:.0%} of each class "
+            f"({selection['held_out_rows']} rows held out), made as many rows as were held out, "
+            "and was scored by SDMetrics quality against the held-out rows and by the balanced "
+            "accuracy on them of the efficacy model trained on its rows; the best mean wins.\n\n"
+            + table(["candidate", "quality", "efficacy", "mean", "failed"], rows))
 
 
 def _release_table(metrics: dict) -> str:

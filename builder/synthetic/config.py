@@ -104,11 +104,32 @@ class ScenarioConfig:
                 + did_you_mean(str(value), task.classes))
 
 
+#: `synthetic.generator: auto`: the augment stage compares generators and keeps the best
+#: (`builder.synthetic.choose`).
+AUTO_GENERATOR = "auto"
+
+
+@dataclass(kw_only=True)
+class GeneratorSelectConfig:
+    """How `generator: auto` compares generators: `holdout` of each class's real train rows is
+    held out of the fits and scored against; `budget` seconds let CTGAN and TVAE in."""
+
+    budget: float = 0.0
+    holdout: float = 0.3
+
+    def check(self, ctx: CheckContext) -> Problems:
+        if self.budget < 0:
+            yield "budget", f"found {self.budget:g}, expected seconds (0: Gaussian copulas only)."
+        if not 0.05 <= self.holdout <= 0.5:
+            yield "holdout", f"found {self.holdout:g}, expected a share from 0.05 to 0.5."
+
+
 @dataclass(kw_only=True)
 class SyntheticConfig:
     """Synthetic rows from an SDV generator, fitted on the train split only."""
 
     generator: str | GeneratorConfig | None = None
+    select: GeneratorSelectConfig = field(default_factory=GeneratorSelectConfig)
     mode: Literal["augment", "release", "scenarios"] = "augment"
     sampling: Literal["per_class", "joint"] = "per_class"
     rows: int | None = None
@@ -129,6 +150,9 @@ class SyntheticConfig:
     @property
     def generator_config(self) -> GeneratorConfig | None:
         """The generator as a config object (`generator: ctgan` is `{type: ctgan}`)."""
+        if self.generator == AUTO_GENERATOR:
+            raise ValueError("generator: auto is resolved by the augment stage "
+                             "(builder.synthetic.choose) before a generator is built")
         if isinstance(self.generator, str):
             return GENERATORS.get(self.generator).Config(type=self.generator)
         return self.generator
@@ -147,7 +171,7 @@ class SyntheticConfig:
 
     def check(self, ctx: CheckContext) -> Problems:
         recipe = ctx.recipe
-        if isinstance(self.generator, str):
+        if isinstance(self.generator, str) and self.generator != AUTO_GENERATOR:
             try:
                 GENERATORS.get(self.generator)
             except UnknownType as error:

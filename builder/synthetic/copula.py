@@ -43,6 +43,7 @@ import pandas as pd
 from builder.columns import numeric_values
 from builder.errors import DataError
 from builder.synthetic.config import DIRECT_COPULA, STATISTICAL_SDTYPES, GeneratorConfig
+from builder.synthetic.marginals import EMPIRICAL, EmpiricalModel, Quantiles, Support
 from builder.synthetic.metadata import columns_of
 from builder.synthetic.guard import condition_error, fit_errors, quiet
 
@@ -55,7 +56,7 @@ MAX_DECIMALS = sys.float_info.dig - 1
 #: Rounds of drawing again the rows a constraint rejects.
 MAX_TRIES = 100
 #: Part of the cache key of a fitted `ClassCopula`: raise it when what `fit` learns changes.
-VERSION = 1
+VERSION = 2
 
 
 @dataclass
@@ -70,18 +71,42 @@ class NumberColumn:
     high: float
     decimals: int | None
     missing: float
+    #: The values of a column with few distinct ones, generated on them (`marginals.Support`).
+    support: Support | None = None
+    #: The empirical marginal (`default_distribution: empirical`), when there is no support.
+    quantiles: Quantiles | None = None
 
     @classmethod
-    def fit(cls, series: pd.Series, kind: str, rounding: bool) -> tuple[NumberColumn, np.ndarray]:
+    def fit(cls, series: pd.Series, kind: str, rounding: bool,
+            empirical: bool = False) -> tuple[NumberColumn, np.ndarray]:
         """The column's parameters and its encoding (missing values as the mean)."""
         values = numeric_values(series)
         present = values[~np.isnan(values)]
         mean = float(present.mean()) if len(present) else 0.0
         low, high = (float(present.min()), float(present.max())) if len(present) else (0.0, 0.0)
         decimals = rounding_decimals(present) if rounding and kind == "numerical" else None
+        support = Support.of(present) if kind == "numerical" else None
+        quantiles = Quantiles.of(present) if empirical and support is None else None
         column = cls(str(series.name), kind, series.dtype, mean, low, high, decimals,
-                     1 - len(present) / len(values) if len(values) else 0.0)
+                     1 - len(present) / len(values) if len(values) else 0.0, support, quantiles)
         return column, np.where(np.isnan(values), mean, values)
+
+    def uniforms(self, values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """The empirical model's encoding of the values: their `u`."""
+        if self.support is not None:
+            return self.support.uniforms(values, rng)
+        return self.quantiles.uniforms(values, rng)
+
+    def middle(self, value: float) -> float:
+        """A condition's `u` for the empirical model: the middle of the value's share."""
+        marginal = self.support if self.support is not None else self.quantiles
+        return float(marginal.uniforms(np.array([value]), _Middle())[0])
+
+    def from_uniforms(self, u: np.ndarray) -> np.ndarray:
+        """Values from the copula's uniforms: on the support, else the empirical quantiles."""
+        if self.support is not None:
+            return self.support.value(u)
+        return self.quantiles.value(u)
 
     def encode(self, value: Any, clip: bool) -> float:
         """A condition's value as the model sees it (ValueError: one it cannot make)."""
@@ -107,6 +132,13 @@ class NumberColumn:
 
     def _show(self, number: float) -> str:
         return str(pd.Timestamp(int(number))) if self.kind == "datetime" else f"{number:g}"
+
+
+class _Middle:
+    """Stands in for a random generator where the middle of a share is wanted."""
+
+    def random(self, size: int) -> np.ndarray:
+        return np.full(size, 0.5)
 
 
 @dataclass
@@ -239,22 +271,32 @@ class ClassCopula:
         with quiet(), fit_errors(name):
             table, metadata = self._apply_constraints(frame, metadata)
         rng = np.random.default_rng(seed)
-        encoded = {}
+        encoded, empirical = {}, self.empirical
         for column, entry in columns_of(metadata).items():
             sdtype = entry["sdtype"]
             if sdtype in NUMBERS:
                 fitted, encoded[column] = NumberColumn.fit(table[column], sdtype,
-                                                           self.config.enforce_rounding)
+                                                           self.config.enforce_rounding, empirical)
+                if empirical:
+                    encoded[column] = fitted.uniforms(encoded[column], rng)
             else:
                 order = entry.get("range_values", []) if sdtype == "ordinal" else None
                 fitted, encoded[column] = CategoryColumn.fit(table[column], rng, order)
             self.columns.append(fitted)
+        if empirical:
+            self.model = EmpiricalModel().fit(encoded)
+            return self
         distribution = GaussianCopulaSynthesizer.get_distribution_class(
             self.config.default_distribution)
         self.model = GaussianMultivariate(distribution=distribution)
         with quiet():
             self.model.fit(pd.DataFrame(encoded))
         return self
+
+    @property
+    def empirical(self) -> bool:
+        """Whether the marginals are the empirical ones (`marginals.EmpiricalModel`)."""
+        return getattr(self.config, "default_distribution", None) == EMPIRICAL
 
     def save(self, path: str) -> None:
         """Pickle the fitted model to `path` (as SDV's synthesizers' `save`)."""
@@ -299,7 +341,8 @@ class ClassCopula:
         except ValueError as error:
             raise condition_error(owner, rows, conditions, str(error)) from None
         rng = np.random.default_rng(seed)
-        self.model.set_random_state(seed)
+        if not self.empirical:
+            self.model.set_random_state(seed)
         found: list[pd.DataFrame] = []
         have, draw = 0, rows
         for _ in range(MAX_TRIES):
@@ -319,6 +362,14 @@ class ClassCopula:
             out[column] = value
         return out
 
+    def _on_support(self, column: Any, values: np.ndarray) -> np.ndarray:
+        """A sampled column, moved onto its support when it has one: its `u` under the fitted
+        marginal picks the value (so each value comes as often as in the real rows)."""
+        if not isinstance(column, NumberColumn) or column.support is None:
+            return values
+        marginal = self.model.univariates[list(self.model.columns).index(column.name)]
+        return column.support.value(np.asarray(marginal.cdf(values), dtype=float))
+
     def _encode_conditions(self, conditions: dict[str, Any]) -> dict[str, float]:
         by_name = {c.name: c for c in self.columns}
         encoded = {}
@@ -326,18 +377,27 @@ class ClassCopula:
             fitted = by_name[column]
             if isinstance(fitted, NumberColumn):
                 encoded[column] = fitted.encode(value, self.config.enforce_min_max_values)
+                if self.empirical:
+                    encoded[column] = fitted.middle(encoded[column])
             else:
                 encoded[column] = fitted.encode(value)
         return encoded
 
     def _draw(self, rows: int, given: dict[str, float], rng: np.random.Generator) -> pd.DataFrame:
         """Up to `rows` rows: sampled, decoded, constraints undone, rejected rows left out."""
-        with quiet():
-            latent = self.model.sample(rows, conditions=given or None)
         clip = self.config.enforce_min_max_values
+        if self.empirical:
+            latent = self.model.sample(rows, given, rng)
+            values = {c.name: c.from_uniforms(latent[c.name]) if isinstance(c, NumberColumn)
+                      else latent[c.name] for c in self.columns}
+        else:
+            with quiet():
+                latent = self.model.sample(rows, conditions=given or None)
+            values = {c.name: self._on_support(c, latent[c.name].to_numpy())
+                      for c in self.columns}
         decoded = pd.DataFrame({
-            c.name: (c.decode(latent[c.name].to_numpy(), clip, rng) if isinstance(c, NumberColumn)
-                     else c.decode(latent[c.name].to_numpy()))
+            c.name: (c.decode(values[c.name], clip, rng) if isinstance(c, NumberColumn)
+                     else c.decode(values[c.name]))
             for c in self.columns})
         with quiet():
             for constraint in reversed(self.chained):

@@ -71,6 +71,37 @@ def _scores(model: Any, X_train, y_train, X_test, y_test, minority: str) -> dict
     }
 
 
+def fit_model(train: pd.DataFrame, test: pd.DataFrame, label: str, columns: list[str],
+              text: str | None, seed: int) -> tuple[Any, Any]:
+    """The efficacy model fitted on `train` (one thread), and `test`'s inputs for it: what
+    balance selection and generator selection score with (`model.predict(inputs)`)."""
+    from threadpoolctl import threadpool_limits
+
+    kind = "text" if text else "table"
+    if kind == "text":
+        inputs = [f[text].astype(str).fillna("") for f in (train, test)]
+    else:
+        columns = [c for c in columns if not (column_kind(train[c]) == "categorical"
+                                              and train[c].nunique() > MAX_CATEGORIES)]
+        inputs = _table_features([train, test], columns)
+    model = _model(kind, seed)
+    with threadpool_limits(limits=1):
+        model.fit(inputs[0], train[label].astype(str).to_numpy())
+    return model, inputs[1]
+
+
+def predict(model: Any, inputs: Any, probabilities: bool = False) -> tuple[Any, Any]:
+    """A fitted model's predicted classes (as text) and, if asked, class probabilities (in
+    `model.classes_` order), on one thread."""
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        predicted = np.asarray(model.predict(inputs)).astype(str)
+        proba = model.predict_proba(inputs) if probabilities else None
+    return predicted, proba
+
+
 def efficacy(raw: pd.DataFrame, built: pd.DataFrame, test: pd.DataFrame, label: str,
              columns: list[str], text: str | None, seed: int, split: str) -> dict[str, Any]:
     """Scores of the model trained on `raw` and on `built`, both tested on `test`."""

@@ -61,12 +61,14 @@ class TorchGenerator(Generator):
                 "enable_gpu": False}
 
 
-def check_distribution(value: str | None) -> Problems:
-    if value is not None and value not in DISTRIBUTIONS:
+def check_distribution(value: str | None, extra: tuple[str, ...] = ()) -> Problems:
+    """`default_distribution` names one of SDV's marginal families (or one of `extra`)."""
+    known = (*DISTRIBUTIONS, *extra)
+    if value is not None and value not in known:
         from builder.errors import did_you_mean, one_of
 
-        yield "default_distribution", (f"found '{value}', expected one of {one_of(DISTRIBUTIONS)}."
-                                       + did_you_mean(value, DISTRIBUTIONS))
+        yield "default_distribution", (f"found '{value}', expected one of {one_of(known)}."
+                                       + did_you_mean(value, known))
 
 
 def check_training(epochs: int, batch_size: int, pac: int | None) -> Problems:

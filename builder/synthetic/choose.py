@@ -1,0 +1,153 @@
+"""`synthetic.generator: auto`: compare generators on real train rows held out of their fit, and
+keep the best.
+
+Candidates are Gaussian copulas with different marginal families (`FAMILIES`: normal, truncated
+normal, beta and the empirical marginals of `builder.synthetic.marginals`), and CTGAN and TVAE
+when `synthetic.select.budget` (seconds) allows them: the epochs that half the budget buys each
+(at the estimated `NEURAL_COST` seconds per row and epoch, for the model of every class), at
+least `MIN_EPOCHS`, at most `MAX_EPOCHS`. The choice depends on the budget, never on a clock, so
+a rebuild makes the same choice. Each class's real train rows are cut by a seeded hash of their `_id`:
+`1 - holdout` of them fit the candidate (through the augment stage's `Synthesizer`, with the
+recipe's constraints and settings), which then makes as many rows of the class as were held out.
+Two scores of those rows against the held-out real rows:
+
+- quality: SDMetrics' quality score (column shapes and pair trends);
+- efficacy: balanced accuracy on the held-out rows of the efficacy model trained on the generated
+  rows (train on synthetic, test on real).
+
+The candidate with the best mean of the two is chosen; ties go to the earlier (simpler) one.
+Only real train rows are used; validation and test rows are never seen.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from builder.rows import ID
+
+#: Marginal families of the Gaussian copula candidates, simplest first.
+FAMILIES = ("norm", "truncnorm", "beta", "empirical")
+#: Neural candidates, tried when the budget allows.
+NEURAL = ("ctgan", "tvae")
+#: Estimated seconds of training per row and epoch on one core (CTGAN, batches of 500).
+NEURAL_COST = 2e-4
+MIN_EPOCHS, MAX_EPOCHS = 10, 300
+#: Fewest held-out rows of a class for it to be scored.
+MIN_HELD_OUT = 5
+
+
+def neural_epochs(budget: float, rows: int, classes: int) -> int:
+    """Epochs each neural candidate trains within half the budget (0: it is left out)."""
+    cost = max(rows, 1) * max(classes, 1) * NEURAL_COST * len(NEURAL)
+    epochs = int(budget / 2 / cost)
+    return min(epochs, MAX_EPOCHS) if epochs >= MIN_EPOCHS else 0
+
+
+def candidates(budget: float, rows: int = 0, classes: int = 1) -> list[Any]:
+    """Generator configs to compare, in order."""
+    from builder.synthetic.config import GENERATORS
+
+    found = [GENERATORS.get("gaussian_copula").Config(type="gaussian_copula",
+                                                      default_distribution=family)
+             for family in FAMILIES]
+    epochs = neural_epochs(budget, rows, classes)
+    if epochs:
+        found += [GENERATORS.get(kind).Config(type=kind, epochs=epochs) for kind in NEURAL]
+    return found
+
+
+def name_of(generator: Any) -> str:
+    """A candidate's name in the report: `gaussian_copula(norm)`, `ctgan`."""
+    family = getattr(generator, "default_distribution", None)
+    return f"{generator.type}({family})" if generator.type == "gaussian_copula" else generator.type
+
+
+def held_out(train: pd.DataFrame, label: str, classes: list[str], share: float,
+             seed: int) -> np.ndarray:
+    """Per train row: whether it is held out of the fit (a seeded hash of `_id`; only rows of
+    `classes` with enough rows are held out)."""
+    from builder.columns import unit_hashes
+
+    keys = unit_hashes(train[ID].astype(str), seed, "synthetic-select")
+    out = keys < share
+    labels = train[label].astype(str)
+    for name in labels.unique():
+        mine = (labels == name).to_numpy()
+        if name not in classes or int((out & mine).sum()) < MIN_HELD_OUT:
+            out[mine] = False
+    return out
+
+
+def score(generated: pd.DataFrame, real: pd.DataFrame, label: str, features: list[str],
+          metadata: Any, seed: int) -> dict[str, float]:
+    """Quality of `generated` against `real` (same classes and counts) and the balanced
+    accuracy on `real` of the efficacy model trained on `generated`."""
+    from sklearn.metrics import balanced_accuracy_score
+
+    from builder.synthetic import metadata as meta
+    from builder.synthetic.efficacy import fit_model, predict
+    from builder.synthetic.quality import quality_report
+
+    columns = [*features, label]
+    quality = quality_report(meta.plain(real[columns].reset_index(drop=True)),
+                             meta.plain(generated[columns].reset_index(drop=True)),
+                             metadata)["score"] or 0.0
+    efficacy = float("nan")
+    if generated[label].nunique() > 1:
+        model, inputs = fit_model(generated, real, label, features, None, seed)
+        efficacy = float(balanced_accuracy_score(real[label].astype(str),
+                                                 predict(model, inputs)[0]))
+    both = [v for v in (quality, efficacy) if not np.isnan(v)]
+    return {"quality": round(quality, 4), "efficacy": round(efficacy, 4),
+            "score": round(float(np.mean(both)), 4)}
+
+
+def choose(config: Any, train: pd.DataFrame, label: str, features: list[str], classes: list[str],
+           metadata: Any, seed: Callable[..., int]) -> tuple[Any, dict[str, Any]]:
+    """The generator config to use and the report (see the module docstring). `config`: the
+    recipe's `synthetic` section; `classes`: the classes the generator will make rows of."""
+    from builder.synthetic import metadata as meta
+    from builder.synthetic.synthesize import Request, Synthesizer
+
+    select = config.select
+    out = held_out(train, label, classes, select.holdout, seed("select", "holdout"))
+    fit, real = train[~out].reset_index(drop=True), train[out].reset_index(drop=True)
+    columns = [*features, label]
+    pii = set(meta.pii_columns(metadata))
+    scored = [c for c in features if c not in pii]
+    report: dict[str, Any] = {"budget": select.budget, "holdout": select.holdout,
+                              "held_out_rows": len(real), "candidates": {}}
+    if real.empty:
+        chosen = candidates(0)[0]
+        report.update(chosen=name_of(chosen), note="no class has enough train rows to hold some "
+                      "out; the first candidate is used")
+        return chosen, report
+    wanted = real[label].astype(str).value_counts()
+    requests = [Request("select", c, c, int(n)) for c, n in wanted.items()]
+    quality_metadata = meta.without(metadata, [c for c in meta.sdtypes(metadata)
+                                               if c not in [*scored, label]])
+    best, best_score = None, -np.inf
+    for generator in candidates(select.budget, len(fit), len(wanted)):
+        name = name_of(generator)
+        try:
+            with tempfile.TemporaryDirectory(prefix="flywheel-select-") as cache:
+                synthesizer = Synthesizer(replace(config, generator=generator), fit[columns],
+                                          label, metadata, Path(cache),
+                                          lambda *names, n=name: seed("select", n, *names))
+                rows = synthesizer.run(requests, train[columns]).rows
+        except Exception as error:  # a family that cannot fit these rows is not a choice
+            report["candidates"][name] = {"failed": f"{type(error).__name__}: {error}"[:300]}
+            continue
+        result = score(rows, real, label, scored, quality_metadata, seed("select", "model"))
+        report["candidates"][name] = result
+        if result["score"] > best_score:
+            best, best_score = generator, result["score"]
+    report["chosen"] = name_of(best)
+    return best, report

@@ -72,7 +72,7 @@ TABLES = {
 }
 
 #: Builder variants: the recipe's balance (and synthetic) sections.
-COPULA = "synthetic: {generator: {type: gaussian_copula}, mode: augment}\n"
+COPULA = "synthetic: {generator: auto, mode: augment}\n"
 VARIANTS = {
     # every class down to the smallest one's train rows
     "undersample": "balance: {target: {balanced: true, total: FLOOR}, strategy: undersample}\n",
@@ -257,8 +257,16 @@ def run_table(name: str, table: Table, max_rows: int, log) -> dict:
             quality = metrics.get("quality", {}).get("synthetic", {}).get("score")
             if variant == "synthetic":
                 row["quality"] = quality
+                chosen = metrics.get("synthetic", {}).get("selection", {})
+                row["generator"] = chosen.get("chosen")
+                log(f"{name}: generator candidates " + ", ".join(
+                    f"{n} q{c.get('quality', 0):.3f} e{c.get('efficacy', 0):.3f}"
+                    for n, c in chosen.get("candidates", {}).items()))
             if variant == "auto":
                 row["auto_choice"] = auto_choice(metrics)
+                selection = metrics.get("balance", {}).get("selection", {})
+                log(f"{name}: auto candidates " + ", ".join(
+                    f"{n} {c['mean']:.3f}" for n, c in selection.get("candidates", {}).items()))
             log(f"{name}: {variant} {row[variant]:.3f} ({wall:.1f} s)")
         return row
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from builder import artifacts
+from builder.balance.card import summary_caption as balance_caption
 from builder.balance.card import summary_rows as balance_summary_rows
 
 if TYPE_CHECKING:
@@ -68,6 +69,19 @@ def labeling_table(ctx: Context):
     return table
 
 
+def print_drops(console, ctx: Context) -> None:
+    """In red, each step that dropped more than half of its input: why, and the key to change
+    (`builder.checks`; more than `checks.max_drop` fails the build)."""
+    from rich.markup import escape
+
+    from builder.checks import notable_drops
+
+    for drop in notable_drops(artifacts.read_json(ctx.artifact("metrics.json")), ctx.recipe):
+        console.print(f"[red]{escape(drop.describe())}; to change it: {escape(drop.key)} "
+                      f"(checks.max_drop.{escape(drop.step)} fails the build above "
+                      f"{ctx.recipe.checks.max_drop_for(drop.step):.0%})[/red]")
+
+
 def print_summary(ctx: Context) -> None:
     """Print the summary tables with rich."""
     from rich.console import Console
@@ -86,13 +100,16 @@ def print_summary(ctx: Context) -> None:
     for row in splits:
         split_table.add_row(*row)
     console.print(stage_table)
+    print_drops(console, ctx)
     labeling = labeling_table(ctx)
     if labeling is not None:
         console.print(labeling)
     console.print(split_table)
-    balance_rows = balance_summary_rows(artifacts.read_json(ctx.artifact("metrics.json")))
+    metrics = artifacts.read_json(ctx.artifact("metrics.json"))
+    balance_rows = balance_summary_rows(metrics)
     if balance_rows:
-        balance_table = Table(title="train split classes: balancing")
+        balance_table = Table(title="train split classes: balancing",
+                              caption=balance_caption(metrics) or None)
         for header in ("class", "before", "target", "after", "how"):
             balance_table.add_column(header, justify="left" if header in ("class", "how") else "right")
         for row in balance_rows:

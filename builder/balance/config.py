@@ -123,6 +123,40 @@ def _class_names(mapping: dict, classes: list[str], key: str) -> Problems:
                                     f"({one_of(classes)}).{did_you_mean(name, classes)}")
 
 
+#: `balance.select.folds` when the recipe sets none.
+DEFAULT_FOLDS = 3
+
+
+@dataclass(kw_only=True)
+class SelectConfig:
+    """How `strategy: auto` chooses a plan: cross-validated efficacy on folds of the real train
+    rows (`builder.balance.choose`)."""
+
+    metric: str = "balanced_accuracy"
+    tolerance: float = 0.005
+    folds: int | None = None
+    max_rows: int = 10_000
+
+    @property
+    def fold_count(self) -> int:
+        """The folds used (`folds`, or `DEFAULT_FOLDS`)."""
+        return DEFAULT_FOLDS if self.folds is None else self.folds
+
+    def check(self, ctx: CheckContext) -> Problems:
+        from builder.balance.scores import SCORES
+
+        names = SCORES.names()
+        if self.metric not in names:
+            yield "metric", (f"found '{self.metric}', expected one of {one_of(names)}."
+                             + did_you_mean(self.metric, names))
+        if self.folds is not None and self.folds < 2:
+            yield "folds", f"found {self.folds}, expected at least 2 folds."
+        if not 0 <= self.tolerance < 1:
+            yield "tolerance", f"found {self.tolerance:g}, expected a score difference in [0, 1)."
+        if self.max_rows < 100:
+            yield "max_rows", f"found {self.max_rows}, expected at least 100 rows."
+
+
 @dataclass(kw_only=True)
 class BalanceConfig:
     """The class distribution wanted in the train split and the strategy per class."""
@@ -132,6 +166,8 @@ class BalanceConfig:
     k_neighbors: int = 5
     #: The `augment` strategy's seeded image augmentations.
     augment: AugmentConfig = field(default_factory=AugmentConfig)
+    #: How `strategy: auto` chooses (and an explicit plan is scored): `builder.balance.choose`.
+    select: SelectConfig = field(default_factory=SelectConfig)
 
     @property
     def resolved_target(self) -> TargetConfig | None:

@@ -89,7 +89,7 @@ class Built:
 
 
 def synthetic_chunk(item: tuple[Chunk, str], ctx: Context, train: pd.DataFrame, metadata: Any,
-                    out: Path, like: pd.DataFrame) -> dict[str, Any]:
+                    out: Path, like: pd.DataFrame, config: Any) -> dict[str, Any]:
     """One chunk of a large synthetic request, from the model the driver fitted (loaded from
     the cache), with a seed derived from the request and the chunk; written as its own part."""
     from builder.balance.origins import origin_counts
@@ -102,7 +102,7 @@ def synthetic_chunk(item: tuple[Chunk, str], ctx: Context, train: pd.DataFrame, 
     chunk, name = item
     recipe = ctx.recipe
     label = recipe.task.label
-    synthesizer = Synthesizer(recipe.synthetic, train, label, metadata,
+    synthesizer = Synthesizer(config, train, label, metadata,
                               ctx.data_dir / ".cache" / "synthetic",
                               lambda *names: ctx.step_seed("augment", "synthetic", *names))
     seed = ctx.step_seed("augment", "synthetic", *chunk_seed_names(chunk))
@@ -127,7 +127,9 @@ class Augmenter:
 
         self.ctx, self.parts, self.profiles = ctx, parts, profiles
         recipe = ctx.recipe
+        self.recipe = recipe  # with `generator: auto` resolved once the stage has chosen
         self.task, self.balance, self.synthetic = recipe.task, recipe.balance, recipe.synthetic
+        self.selections: dict[str, Any] = {}  # balance / generator selection reports
         self.label = self.task.label
         self.splits = list(profiles[0]["splits"]) if profiles else list(recipe.split.fractions)
         self.counts = sum((p["counts"] for p in profiles),
@@ -180,8 +182,10 @@ class Augmenter:
         from builder.columns import concat_rows
         from builder.synthetic.evaluation import enforce_gates, evaluate, generated_rows
 
-        plans = plan_train(self.ctx.recipe, self.before(),
-                           profile_table(self.ctx.recipe, self.train, self.features))
+        self.choose_generator()
+        plans = plan_train(self.recipe, self.before(),
+                           profile_table(self.recipe, self.train, self.features))
+        plans = self.choose_plans(plans)
         selection = select(plans, self.task.classes, self.parts.names,
                            [p["train_classes"] for p in self.profiles],
                            [p["train_keys"] for p in self.profiles])
@@ -200,13 +204,67 @@ class Augmenter:
         if release:
             generated["synthetic"] = self.ordered(train_out, holdout_out)
         changed = bool(built.added) or len(built.kept) != len(self.train)
-        evaluation = evaluate(self.real_rows(), self.ctx.recipe, self.splits, generated,
+        evaluation = evaluate(self.real_rows(), self.recipe, self.splits, generated,
                               train_out, changed, built.synthetic_metrics)
         evaluation["gates"] = enforce_gates(self.synthetic.gates, evaluation)
         metrics.update(evaluation)
         if built.dropped_columns:
             drop_columns(out, built.dropped_columns)
         return metrics
+
+    def choose_generator(self) -> None:
+        """`synthetic.generator: auto`: the generator that scores best on held-out real train
+        rows (`builder.synthetic.choose`) replaces it for the rest of the stage."""
+        from dataclasses import replace
+
+        from builder.rows import ID
+        from builder.synthetic.choose import choose
+        from builder.synthetic.config import AUTO_GENERATOR
+
+        if self.synthetic.generator != AUTO_GENERATOR:
+            return
+        chosen, self.selections["generator"] = choose(
+            self.synthetic, self.train[[ID, *self.features, self.label]], self.label,
+            self.features, self.task.classes, self.metadata(), self.seed)
+        self.synthetic = replace(self.synthetic, generator=chosen)
+        self.recipe = replace(self.recipe, synthetic=self.synthetic)
+
+    def choose_plans(self, plans: list[ClassPlan] | None) -> list[ClassPlan] | None:
+        """`balance.strategy: auto` by cross-validated efficacy on the real train rows
+        (`builder.balance.choose`); an explicit plan is kept and scored next to auto's pick."""
+        from dataclasses import asdict
+
+        from builder.balance.choose import Inputs, select, selectable
+        from builder.balance.planner import profile_table
+        from builder.balance.targets import resolve
+
+        if not plans or not selectable(self.recipe):
+            return plans
+        balance, generator = self.balance, self.synthetic.generator_config
+        before = self.before()
+        selected = select(Inputs(
+            self.train, self.label, self.features,
+            self.task.text if self.task.type == "text-classification" else None,
+            self.recipe.split.group, before, resolve(balance.resolved_target, before), plans,
+            balance.strategy != "auto", profile_table(self.recipe, self.train, self.features),
+            balance.select, balance.k_neighbors, self.ctx.composed.display_file, self.seed,
+            self.synthesize if generator is not None else None,
+            repr(asdict(generator)) if generator is not None else None,
+            self.ctx.data_dir / ".cache" / "balance"))
+        self.selections["balance"] = selected.report
+        return selected.plans
+
+    def synthesize(self, rows: pd.DataFrame, wanted: dict[str, int], seed: int) -> pd.DataFrame:
+        """Generated rows of the classes in `wanted` from models fitted on `rows` only (a
+        cross-validation fold's fit rows)."""
+        from builder.context import derive_seed
+        from builder.synthetic.synthesize import Request, Synthesizer
+
+        synthesizer = Synthesizer(self.synthetic, rows, self.label, self.metadata(),
+                                  self.ctx.data_dir / ".cache" / "synthetic",
+                                  lambda *names: derive_seed(seed, *names))
+        requests = [Request("balance", c, c, n) for c, n in wanted.items()]
+        return synthesizer.run(requests, rows).rows
 
     def balance_train(self, plans: list[ClassPlan] | None, selection: Selection) -> Built:
         """Every class's strategy on the sample's train rows, then the synthetic rows."""
@@ -266,7 +324,8 @@ class Augmenter:
             items = [(chunk, part_name(i, prefix="z")) for i, chunk in enumerate(built.chunks)]
             train = self.train[[*self.features, self.label]]
             counts += self.ctx.map(synthetic_chunk, items, train, self.metadata(), out,
-                                   like.iloc[:0], label="synthetic chunks", threads=False)
+                                   like.iloc[:0], self.synthetic, label="synthetic chunks",
+                                   threads=False)
         return counts
 
     def ordered(self, train: pd.DataFrame, holdout: pd.DataFrame) -> pd.DataFrame:
@@ -374,9 +433,13 @@ class Augmenter:
             } for p in plans}
             metrics["balance"] = {"target": describe(self.balance.resolved_target),
                                   "classes": classes}
+            if "balance" in self.selections:
+                metrics["balance"]["selection"] = self.selections["balance"]
         if self.synthetic.generator is not None:
             metrics["synthetic"] = synthetic_metrics(self.synthetic, built.synthetic_metrics,
                                                      built.dropped_columns)
+            if "generator" in self.selections:
+                metrics["synthetic"]["selection"] = self.selections["generator"]
         return metrics
 
     def real_rows(self) -> RealRows:

@@ -98,7 +98,12 @@ def test_text_classes_are_balanced_by_duplicates(project) -> None:
     metrics = artifacts.read_json(ctx.metrics_path("augment"))
     plot = metrics["balance"]["classes"]["plot"]
     assert plot["strategy"] == "oversample" and plot["after"] == 600
-    assert plot["reason"].startswith("free text (column 'text') cannot be interpolated")
+    # auto chose by cross-validated efficacy among the plans text allows (no SMOTE, no model),
+    # on folds that keep each movie's rows together
+    selection = metrics["balance"]["selection"]
+    assert set(selection["candidates"]) == {"keep", "undersample", "oversample"}
+    assert selection["chosen"] == "oversample" and selection["group"] == "movie_name"
+    assert plot["reason"].startswith("cross-validated balanced_accuracy")
     assert metrics["efficacy"]["model"] == "TF-IDF + LogisticRegression"
 
 
@@ -172,7 +177,8 @@ def test_builds_are_byte_identical_and_new_counts_reuse_the_fitted_model(project
                 **{p.name: p.read_bytes() for p in files}}
 
     first = build()
-    assert sorted(fits) == ["bad", "good"]
+    # the classes' models, and those the synthetic candidate's cross-validation fits per fold
+    assert set(fits) == {"bad", "good"}
     fits.clear()
     shutil.rmtree(project.data(name) / "dataset")
     assert build() == first and fits == []  # cached models, same bytes
@@ -180,7 +186,7 @@ def test_builds_are_byte_identical_and_new_counts_reuse_the_fitted_model(project
     assert fits == [] and changed["augmented"] != first["augmented"]
     assert build() == first
     shutil.rmtree(project.data(name) / ".cache")
-    assert build() == first and sorted(fits) == ["bad", "good"]  # refitted: same bytes again
+    assert build() == first and set(fits) == {"bad", "good"}  # refitted: same bytes again
 
 
 @pytest.mark.slow
@@ -302,10 +308,11 @@ def test_example_cards_show_distributions_quality_privacy_and_efficacy(example_p
         assert heading in card
     assert all(gate["passed"] for gate in metrics["gates"])
     if name == "credit":
-        classes = metrics["balance"]["classes"]
-        assert {c: v["strategy"] for c, v in classes.items()} == {"good": "undersample",
-                                                                  "bad": "synthetic"}
-        assert "## Balancing" in card and "| bad | 1025 (28%) | 2300 |" in card
+        # auto picks the plan by cross-validated efficacy on the train rows (see the card)
+        balance = metrics["balance"]
+        chosen = balance["selection"]["candidates"][balance["selection"]["chosen"]]
+        assert {c: v["strategy"] for c, v in balance["classes"].items()} == chosen["plan"]
+        assert "## Balancing" in card and "### How the plan was chosen" in card
         assert metrics["efficacy"]["built"]["balanced_accuracy"] > (
             metrics["efficacy"]["raw"]["balanced_accuracy"])
     else:

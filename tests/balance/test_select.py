@@ -1,0 +1,117 @@
+"""Balance selection by cross-validated efficacy (`balance.strategy: auto`, `balance.select`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from builder.balance import folds as folding
+from builder.balance.candidates import candidate, candidates, shrunk
+from builder.balance.choose import check_folds, pick
+from builder.balance.config import SelectConfig
+from builder.balance.strategies.base import TableProfile
+from builder.errors import RecipeError
+from tests.recipe_text import tabular_problems as problems
+
+PROFILE = TableProfile(numeric=3, categorical=1, generator="gaussian_copula")
+
+
+def frame(n: int = 600, share: float = 0.1, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    labels = np.where(rng.random(n) < share, "bad", "good")
+    return pd.DataFrame({"_id": [f"r{i}" for i in range(n)], "label": labels})
+
+
+def test_folds_are_stable_under_row_order_and_stratified() -> None:
+    df = frame()
+    keys = folding.row_keys(df["_id"], None, seed=3)
+    numbers = folding.fold_numbers(df["label"].to_numpy(), keys, 3)
+    shuffled = df.sample(frac=1.0, random_state=1)
+    keys2 = folding.row_keys(shuffled["_id"], None, seed=3)
+    numbers2 = folding.fold_numbers(shuffled["label"].to_numpy(), keys2, 3)
+    assert dict(zip(df["_id"], numbers)) == dict(zip(shuffled["_id"], numbers2))
+    for name in ("bad", "good"):
+        per_fold = np.bincount(numbers[df["label"] == name], minlength=3)
+        assert per_fold.max() - per_fold.min() <= 1
+    other = folding.fold_numbers(df["label"].to_numpy(), folding.row_keys(df["_id"], None, 4), 3)
+    assert (other != numbers).any()  # the seed decides
+
+
+def test_group_folds_keep_each_group_in_one_fold() -> None:
+    df = frame()
+    df["movie"] = [f"m{i // 4}" for i in range(len(df))]
+    keys = folding.row_keys(df["_id"], df["movie"], seed=3)
+    numbers = folding.fold_numbers(df["label"].to_numpy(), keys, 3, grouped=True)
+    assert (pd.Series(numbers).groupby(df["movie"]).nunique() == 1).all()
+    assert len(set(numbers)) == 3
+
+
+def test_sample_is_stratified_and_bounded() -> None:
+    df = frame(5000, 0.05)
+    labels = df["label"].to_numpy()
+    chosen = folding.sample(labels, folding.row_keys(df["_id"], None, 1), 1000, 6)
+    assert len(chosen) <= 1001
+    share = (labels[chosen] == "bad").mean()
+    assert abs(share - (labels == "bad").mean()) < 0.01
+    assert (np.diff(chosen) > 0).all()
+
+
+def test_candidates_simplest_first_and_distinct() -> None:
+    before = {"good": 900, "bad": 100}
+    targets = {"good": 900, "bad": 900}
+    found = candidates(before, targets, PROFILE)
+    assert [c.name for c in found] == ["keep", "undersample", "oversample", "smote", "synthetic"]
+    assert found[1].targets == {"good": 100, "bad": 100}
+    assert found[3].strategies == {"good": "keep", "bad": "smote"}
+    # Without a generator there is no synthetic candidate; a text task has no smote either.
+    text = TableProfile(numeric=0, categorical=0, text_column="review")
+    assert [c.name for c in candidates(before, targets, text)] == ["keep", "undersample",
+                                                                    "oversample"]
+
+
+def test_candidate_falls_back_for_small_classes() -> None:
+    grown = candidate("synthetic", {"good": 900, "bad": 10}, {"good": 900, "bad": 900})
+    assert grown.strategies["bad"] == "smote"  # a generator needs 20 rows of the class
+    assert shrunk({"a": 10, "b": 50}, {"a": 60, "b": 60}) == {"a": 10, "b": 10}
+
+
+def test_pick_prefers_the_simpler_plan_within_tolerance() -> None:
+    scores = {"keep": 0.700, "undersample": 0.741, "oversample": 0.745, "smote": 0.744}
+    assert pick(scores, 0.005) == ("oversample", "undersample")
+    assert pick(scores, 0.0) == ("oversample", "oversample")
+    assert pick({"keep": 0.8, "smote": 0.81}, 0.02) == ("smote", "keep")
+
+
+def test_bad_folds_is_a_recipe_error_naming_the_key() -> None:
+    with pytest.raises(RecipeError, match=r"balance.select.folds: found 5, but class 'bad' has 4"):
+        check_folds(SelectConfig(folds=5), {"good": 100, "bad": 4}, "recipes/x.yaml")
+
+
+def test_small_class_falls_back_to_the_rule_based_planner() -> None:
+    reason = check_folds(SelectConfig(), {"good": 100, "bad": 4}, "recipes/x.yaml")
+    assert reason is not None and "class 'bad' has 4 train rows" in reason
+    assert check_folds(SelectConfig(), {"good": 100, "bad": 40}, "recipes/x.yaml") is None
+
+
+def test_bad_select_settings_are_recipe_errors_naming_the_key(project) -> None:
+    text = problems(project, """
+        balance:
+          target: balanced
+          select: {metric: accuracy, folds: 1, tolerance: 2, max_rows: 10}
+    """)
+    assert ("balance.select.metric: found 'accuracy', expected one of 'balanced_accuracy', "
+            "'f1_minority' or 'roc_auc'.") in text
+    assert "balance.select.folds: found 1, expected at least 2 folds." in text
+    assert "balance.select.tolerance: found 2" in text
+    assert "balance.select.max_rows: found 10" in text
+
+
+def test_f1_minority_and_roc_auc_score_the_minority() -> None:
+    from builder.balance.scores import score
+
+    truth = np.array(["a", "a", "b", "b"])
+    assert score("f1_minority")(truth, np.array(["a", "b", "b", "b"]), None, ["a", "b"],
+                                "a") == pytest.approx(2 / 3)
+    proba = np.array([[0.9, 0.1], [0.6, 0.4], [0.3, 0.7], [0.7, 0.3]])
+    assert score("roc_auc")(truth, None, proba, ["a", "b"], "a") == pytest.approx(0.75)

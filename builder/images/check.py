@@ -56,7 +56,8 @@ def inspect(data: bytes | None, max_pixels: int | None = None) -> ImageInfo:
     except Image.DecompressionBombError as error:
         return ImageInfo(f"too large to decode safely ({error})")
     except (OSError, ValueError, SyntaxError, EOFError) as error:  # truncated, bad checksums
-        return ImageInfo(f"corrupt or truncated ({' '.join(str(error).split()) or type(error).__name__})")
+        reason = " ".join(str(error).split()) or type(error).__name__
+        return ImageInfo(f"corrupt or truncated ({reason})")
 
 
 @dataclass

@@ -93,7 +93,8 @@ def sample_grid(picked: list[list[bytes]], names: list[str]) -> bytes:
                     thumb = thumb.resize((thumb.width * scale, thumb.height * scale),
                                          Image.Resampling.NEAREST)
             left = label_width + column * (THUMB + pad)
-            grid.paste(thumb, (left + (THUMB - thumb.width) // 2, top + (THUMB - thumb.height) // 2))
+            grid.paste(thumb, (left + (THUMB - thumb.width) // 2,
+                               top + (THUMB - thumb.height) // 2))
     out = io.BytesIO()
     grid.save(out, format="PNG")
     return out.getvalue()

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from builder.recipe.registry import SOURCES
 from builder.recipe.schema import CheckContext, Problems
 from builder.sources.base import FileSourceConfig
-from builder.sources.images import FILES_PER_PIECE, IMAGE_COLUMNS, ImageSource, ImageSourceConfig, inside
+from builder.sources.images import (FILES_PER_PIECE, IMAGE_COLUMNS, ImageSource,
+                                    ImageSourceConfig, inside)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -100,6 +101,7 @@ class ImageManifestSource(ImageSource):
         return pieces
 
     def read_piece(self, piece: Any, partition_bytes: int) -> Iterator[pa.Table]:
+        import pyarrow as pa
         import pyarrow.compute as pc
 
         manifest, start, stop = piece
@@ -128,8 +130,6 @@ class ImageManifestSource(ImageSource):
                     "to it, without '../'.")
             files.append((str(manifest.parent / relative), target))
         images, keep = self.image_table(files)
-        import pyarrow as pa
-
         kept = table.filter(pa.array(keep))
         for name in IMAGE_COLUMNS:
             kept = kept.append_column(name, images.column(name))

@@ -87,7 +87,8 @@ class ImageFolderConfig(ImageSourceConfig):
                            f"'{self.path}'; expected a pattern under it, such as '**/*.png'.")
         for i, ending in enumerate(self.extensions):
             if not ending.startswith("."):
-                yield f"extensions[{i}]", f"found '{ending}', expected a file ending such as '.png'."
+                yield f"extensions[{i}]", (f"found '{ending}', expected a file ending such as "
+                                           "'.png'.")
 
 
 @SOURCES.register("imagefolder")

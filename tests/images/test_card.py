@@ -37,3 +37,13 @@ def test_report_shows_thumbnails_sizes_and_modes(pictures, project):  # noqa: F8
     assert '<section id="image-samples">' in page and "data:image/png;base64," in page
     assert 'data-plot="image-sizes"' in page
     assert 'data-omitted="image-samples"' not in page
+
+
+def test_card_warns_without_dedup_images(pictures, project):  # noqa: F811
+    from tests.images.test_pipeline import RECIPE
+
+    project.recipe("pics", RECIPE.replace("transforms:\n  unique: {type: dedup_images, "
+                                          "threshold: 8}\n", ""))
+    build(project)
+    card = (project.data("pics") / "hub" / "README.md").read_text()
+    assert "No `dedup_images` transform: copies or near copies of an image may be" in card

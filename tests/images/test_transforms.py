@@ -92,3 +92,18 @@ def test_row_keys_hash_image_bytes():
     frame = pd.DataFrame({"image": [png(1), png(2), png(1), None], "n": [1, 1, 1, 1]})
     keys = row_keys(frame, ["image", "n"])
     assert keys[0] == keys[2] and len({keys[0], keys[1], keys[3]}) == 3
+
+
+def test_batched_phash_is_imagehash_phash():
+    """`batched_phashes` gives imagehash.phash's bits for every image (RGB, grey, sizes)."""
+    import imagehash
+    from PIL import Image
+
+    from builder.images.hashing import batched_phashes
+
+    images = [png(i, size=s, mode=m) for i in range(40) for s, m in ((16, "RGB"), (37, "L"))]
+    images += [near_copy(images[0]), None]
+    expected = [0 if d is None else int.from_bytes(np.packbits(
+        imagehash.phash(Image.open(io.BytesIO(d))).hash.ravel()).tobytes(), "big")
+        for d in images]
+    assert batched_phashes(images).tolist() == expected

@@ -24,10 +24,14 @@ _HASH_CACHE = ".hashes.json"
 
 
 def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)
+    # As written first (a file under a symbolic link in the project, such as a shared .cache,
+    # keeps its path in the project), then resolved.
+    for file, folder in ((path, root), (path.resolve(), root.resolve())):
+        try:
+            return str(file.relative_to(folder))
+        except ValueError:
+            pass
+    return str(path)
 
 
 class HashCache:

@@ -239,8 +239,11 @@ class LabelingConfig:
                                        "expected it left out of task.features.")
 
     def input_files(self, root: Path) -> list[Path]:
-        """Files the labeling functions read (lookup lists, python modules)."""
+        """Files the labeling functions read (lookup lists, python modules) and the files of a
+        local encoder model (a changed model re-runs the label stage)."""
         files: list[Path] = []
         for function in self.functions.values():
             files += function.input_files(root)
+        if self.pseudo is not None:
+            files += encoder_config(self.pseudo.encoder).input_files(root)
         return sorted(set(files))

@@ -206,3 +206,38 @@ def test_missing_sentence_transformers_install(tmp_path, monkeypatch, minilm) ->
                                           r"'sentence_transformers', which needs the "
                                           r"sentence-transformers package.*embeddings"):
         encoder_for(str(minilm), tmp_path).transform(TEXTS[:1])
+
+
+def test_device_auto_uses_a_gpu_when_torch_sees_one(monkeypatch) -> None:
+    import torch
+
+    from builder.labeling.encoders.sentence_transformers import device_of
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert device_of("auto") == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert device_of("auto") == "cuda" and device_of("cpu") == "cpu"
+
+
+def test_long_encodes_report_progress(minilm, tmp_path, offline) -> None:
+    steps = []
+
+    def track(items, label):
+        items = list(items)
+        steps.append((label, len(items)))
+        return iter(items)
+
+    config = SentenceTransformersConfig(type="sentence_transformers", model=str(minilm),
+                                        batch_size=1, device="cpu")
+    encoder = make_encoder(config, root=tmp_path, track=track)
+    texts = np.array([f"review number {i}" for i in range(20)], dtype=object)
+    assert encoder.transform(texts).shape == (20, 384)
+    assert steps == [("encode 20 texts", 2)]  # 16 batches a step
+
+
+def test_a_local_model_is_an_input_file_of_the_recipe(minilm, tmp_path) -> None:
+    config = SentenceTransformersConfig(type="sentence_transformers", model=str(minilm))
+    files = config.input_files(tmp_path)
+    assert minilm / "model.safetensors" in files and minilm / "modules.json" in files
+    hub = SentenceTransformersConfig(type="sentence_transformers")
+    assert hub.input_files(tmp_path) == []

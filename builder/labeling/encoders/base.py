@@ -39,6 +39,10 @@ class EncoderConfig:
     def check(self, ctx: CheckContext) -> Problems:
         return iter(())
 
+    def input_files(self, root: Path) -> list[Path]:
+        """Files whose content decides the features (fingerprinted by the compose stage)."""
+        return []
+
 
 def encoder_config(value: str | EncoderConfig) -> EncoderConfig:
     """The config of `encoder: name` (every key at its default), or the mapping's config."""

@@ -55,6 +55,13 @@ class SentenceTransformersConfig(EncoderConfig):
             if problem:
                 yield "model", problem
 
+    def input_files(self, root: Path) -> list[Path]:
+        """A local model folder's files (a Hub id: none, its snapshot is named by commit)."""
+        path = local_path(self.model, root)
+        if path is None or not path.is_dir():
+            return []
+        return sorted(p for p in path.rglob("*") if p.is_file())
+
 
 def local_path(model: str, root: Path) -> Path | None:
     """The folder `model` names when it is a path (absolute, `./`, `~`, or existing under the

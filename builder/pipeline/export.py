@@ -86,6 +86,7 @@ STAGE = Stage(
     code=(*KERNEL_CODE, "builder/export", "builder/markdown.py", "builder/recipe",
           "builder/balance", "builder/synthetic/__init__.py", "builder/synthetic/card.py",
           "builder/synthetic/config.py", "builder/synthetic/generators",
+          "builder/synthetic/marginals.py",
           "builder/labeling/__init__.py", "builder/labeling/card.py",
           "builder/labeling/human/__init__.py", "builder/labeling/human/card.py",
           "builder/images"),

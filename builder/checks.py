@@ -113,6 +113,18 @@ def check_splits(rows: dict[str, int], recipe: Any) -> None:
                 "checks.min_rows.")
 
 
+def after_stage(name: str, metrics: Any, recipe: Any) -> None:
+    """The checks of a stage that just ran, on the metrics it returned."""
+    if not isinstance(metrics, dict):
+        return
+    if name == "ingest":
+        check_ingest(metrics, recipe)
+    elif name == "label":
+        check_label(metrics, recipe)
+    elif name == "split" and isinstance(metrics.get("rows"), dict):
+        check_splits(metrics["rows"], recipe)
+
+
 def notable_drops(metrics: dict[str, Any], recipe: Any) -> list[Drop]:
     """The steps that dropped more than half of their input, for the summary."""
     drops = []

@@ -30,6 +30,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     composed = load(args.recipe, root_of(args), args.overrides)
     recipe = composed.recipe
+    from builder.sources.columns_check import check_recipe_columns
+
+    check_recipe_columns(recipe, root_of(args), composed.display_file)  # headers, not rows
     print(f"{composed.display_file}: ok ({len(recipe.sources)} sources, "
           f"{len(recipe.transforms)} transforms, splits {', '.join(recipe.split.fractions)})")
     return 0
@@ -39,7 +42,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     from builder.pipeline import runner
     from builder.summary import print_summary
 
-    ctx = runner.build(args.recipe, root_of(args), args.overrides, progress=not args.quiet)
+    ctx = runner.build(args.recipe, root_of(args), args.overrides, progress=not args.quiet,
+                       wait=not args.no_wait)
     print_summary(ctx)
     return 0
 
@@ -76,6 +80,8 @@ def add_commands(sub) -> None:
     recipe_command(sub, "validate", "compose and check a recipe without reading data", cmd_validate)
     build = recipe_command(sub, "build", "run every stage now, without DVC", cmd_build)
     build.add_argument("--quiet", action="store_true", help="no progress bar")
+    build.add_argument("--no-wait", action="store_true",
+                       help="fail at once when another build of the recipe is running")
     stage = sub.add_parser("stage", help="run one stage (what dvc.yaml calls)",
                            description="run one stage (what dvc.yaml calls)")
     stage.add_argument("name", choices=[s.name for s in STAGES])
@@ -101,10 +107,46 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line, options accepted anywhere among the overrides (`build X --quiet
+    key=val`: argparse would stop the overrides at the first option)."""
+    top = parser()
+    args, extra = top.parse_known_args(argv)
+    for token in extra:
+        if token == "--debug":
+            args.debug = True
+        elif token.startswith("-") or not hasattr(args, "overrides"):
+            top.error(f"unrecognized arguments: {' '.join(extra)}")
+        else:
+            args.overrides.append(token)
+    return args
+
+
+def output_of(args: argparse.Namespace) -> str:
+    """Where a command writes, named when an OS error does not say which file (pyarrow's)."""
+    out = getattr(args, "out", None)
+    if out:
+        return str(out)
+    recipe = Path(str(getattr(args, "recipe", "") or "")).stem
+    if getattr(args, "label_command", None) == "import":
+        return f"the label store (labels/{recipe}/ unless labeling.human.store says otherwise)"
+    return f"data/{recipe}/" if recipe else ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parse(argv)
     try:
         return args.handler(args)
+    except OSError as error:  # no permission, a read-only folder, a full disk
+        from builder.errors import is_write_failure, output_error
+
+        if args.debug or not is_write_failure(error):
+            raise
+        words = [args.command, getattr(args, "label_command", None),
+                 getattr(args, "recipe", None)]
+        doing = " ".join(["builder", *filter(None, words)])
+        print(f"error: {output_error(error, doing, output_of(args))}", file=sys.stderr)
+        return 2
     except FlywheelError as error:
         if args.debug:
             raise

@@ -103,18 +103,17 @@ def is_write_failure(error: BaseException) -> bool:
     return any(p in str(error).lower() for p in _WRITE_PHRASES)  # pyarrow's IO errors
 
 
-def output_error(error: OSError, doing: str) -> OutputError:
+def output_error(error: OSError, doing: str, output: str = "") -> OutputError:
     """The one-paragraph message for an OS error while `doing` (e.g. 'builder build credit'):
-    the path, the reason and that earlier outputs were left as they were."""
+    the path (the error's, else `output`, where the command writes), the reason and that
+    earlier outputs were left as they were."""
     import os
 
-    path = error.filename or ""
+    path = os.path.relpath(error.filename) if error.filename else ""
     if error.filename2:
-        path = f"{path} -> {error.filename2}"
+        path = f"{error.filename} -> {error.filename2}"
     reason = error.strerror or " ".join(str(error).split())
-    where = f"cannot write {os.path.relpath(path) if path and not error.filename2 else path}"
-    if not path:
-        where = "cannot write an output"
+    where = f"cannot write {path}" if path else f"cannot write in {output or 'an output'}"
     return OutputError(
         f"{where} ({reason}) during {doing}. Nothing was replaced: outputs are written to a "
         "temporary file or folder first and moved into place at the end, so the previous "

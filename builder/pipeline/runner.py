@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from builder import context
+from builder import checks, context
 from builder.context import Context
 from builder.pipeline import STAGES, stage_named
 from builder.pipeline.stage import Stage
@@ -65,6 +65,7 @@ def run_stage(name: str, ctx: Context, deferred: list[Callable[[], None]] | None
         if ctx.cache is not None and deferred is None:
             ctx.cache.trim()
         ctx.timings[name] = time.perf_counter() - started
+    checks.after_stage(name, result, ctx.recipe)  # a step that lost most rows, an empty split
     return result
 
 
@@ -183,15 +184,19 @@ def progress_display(enabled: bool, console: Any = None) -> Iterator[ProgressDis
 
 
 def build(ref: str, root: Path, overrides: Sequence[str] = (), progress: bool = True,
-          console: Any = None) -> Context:
+          console: Any = None, wait: bool = True) -> Context:
     """Run every stage in order, as `dvc repro` would, without DVC; `progress` shows bars on
     stderr (or on `console`) when it is a terminal. The engine is started once for all stages;
     metrics files are written in the background (`artifacts.write_behind`), and the input files
-    hashed for `inputs.yaml` while the ingest stage reads them."""
+    hashed for `inputs.yaml` while the ingest stage reads them. One build of a recipe runs at
+    a time (`builder.lock`): another waits for it, or fails at once unless `wait`."""
     from builder import artifacts
+    from builder.lock import build_lock
+    from builder.recipe.compose import locate
 
     deferred: list[Callable[[], None]] = []
-    with progress_display(progress, console) as display, artifacts.write_behind():
+    with build_lock(root, locate(ref, root).stem, wait), \
+            progress_display(progress, console) as display, artifacts.write_behind():
         started = time.perf_counter()
         ctx = compose_stage(ref, root, overrides, inputs_behind=True)
         ctx.progress = progress

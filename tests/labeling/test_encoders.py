@@ -241,3 +241,17 @@ def test_a_local_model_is_an_input_file_of_the_recipe(minilm, tmp_path) -> None:
     assert minilm / "model.safetensors" in files and minilm / "modules.json" in files
     hub = SentenceTransformersConfig(type="sentence_transformers")
     assert hub.input_files(tmp_path) == []
+
+
+def test_validation_says_what_to_install_without_sentence_transformers(tmp_path,
+                                                                      monkeypatch) -> None:
+    import importlib.util
+    from types import SimpleNamespace
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "sentence_transformers" else real(name, *a))
+    config = SentenceTransformersConfig(type="sentence_transformers")
+    [(key, message)] = list(config.check(SimpleNamespace(root=tmp_path)))
+    assert key == "type" and "needs the sentence-transformers package" in message
+    assert "pip install -e '.[embeddings]'" in message

@@ -16,7 +16,7 @@ Steps, each optional:
    confident learning suspects is flagged (`suspect_label`, listed in the metrics) but never
    cleared for review nor dropped;
 5. the abstain policy (`unlabeled: drop|keep|pseudo`, `labeling.finish`). Rows are dropped
-   only here, at the end, all at once: unlabeled rows (`unlabeled: drop`), suspected label
+   only here, at the end, all at once: unlabeled rows (all but `unlabeled: keep`), suspected label
    errors (`label_errors.action: drop`) and rows whose annotators disagree
    (`labeling.human.on_low_agreement: drop`).
 

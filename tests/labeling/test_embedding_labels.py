@@ -172,3 +172,33 @@ def test_build_says_what_to_install_without_sentence_transformers(project) -> No
     assert "labeling.pseudo.encoder.type: is 'sentence_transformers', which needs the " \
            "sentence-transformers package" in result.stderr
     assert "pip install -e '.[embeddings]'" in result.stderr
+
+
+def test_tabular_pseudo_labels_use_the_same_acceptance(project) -> None:
+    lines = (REPO / "recipes/data/credit_data.csv").read_text().splitlines()[:401]
+    project.write("credit.csv", "\n".join(lines) + "\n")
+    project.recipe("r", """
+defaults: [base, _self_]
+name: r
+seed: 3
+task: {type: tabular-classification, label: Status, classes: [good, bad]}
+sources:
+  s: {type: csv, path: credit.csv}
+labeling:
+  gold: {use: evaluate}
+  unlabeled: pseudo
+  functions:
+    records: {type: lookup, label: bad, column: Records, values: ["yes"]}
+    seniority: {type: threshold, label: good, column: Seniority, op: ">", value: 10}
+  pseudo: {folds: 3, train_min_confidence: 0.5, target_precision: 0.7}
+""")
+    ctx, metrics = label(project)
+    acceptance = metrics["pseudo"]["acceptance"]
+    assert "encoder" not in metrics["pseudo"]  # tabular: histogram gradient boosting
+    assert acceptance["target_precision"] == 0.7 and acceptance["rows"] > 0
+    df = read_artifact(ctx.artifact("labeled"))
+    pseudo = df["label_source"] == "pseudo"
+    if acceptance["threshold"] is not None:
+        assert (df.loc[pseudo, "model_confidence"] >= acceptance["threshold"]).all()
+    assert df["Status"].notna().all()
+    assert metrics["rows_out"] + metrics["unlabeled_dropped"] == 400

@@ -107,15 +107,18 @@ def output_error(error: OSError, doing: str, output: str = "") -> OutputError:
     """The one-paragraph message for an OS error while `doing` (e.g. 'builder build credit'):
     the path (the error's, else `output`, where the command writes), the reason and that
     earlier outputs were left as they were."""
+    import errno
     import os
 
     path = os.path.relpath(error.filename) if error.filename else ""
     if error.filename2:
         path = f"{error.filename} -> {error.filename2}"
     reason = error.strerror or " ".join(str(error).split())
-    where = f"cannot write {path}" if path else f"cannot write in {output or 'an output'}"
+    verb = "cannot access" if errno.errorcode.get(error.errno or 0) in ("EACCES", "EPERM") \
+        else "cannot write"  # a permission error may come from reading too
+    where = f"{verb} {path}" if path else f"{verb} {output or 'an output'}"
     return OutputError(
-        f"{where} ({reason}) during {doing}. Nothing was replaced: outputs are written to a "
-        "temporary file or folder first and moved into place at the end, so the previous "
-        "outputs are as they were. Expected a writable folder with free space: check its "
-        "permissions, mount and disk space.")
+        f"{where} ({reason}) during {doing}. Each output is written to a temporary file or "
+        "folder and moved into place when complete, so the previous outputs are as they were "
+        "(a stage that finished earlier in this run has replaced its own). Expected a "
+        "writable folder with free space: check its permissions, mount and disk space.")

@@ -89,7 +89,8 @@ class OutputError(FlywheelError):
 WRITE_ERRNOS = {"EACCES", "EPERM", "EROFS", "ENOSPC", "EDQUOT", "EFBIG", "ENOTDIR", "EEXIST",
                 "EISDIR", "ETXTBSY", "EMLINK", "ENAMETOOLONG"}
 _WRITE_PHRASES = ("permission denied", "read-only file system", "no space left",
-                  "disk quota exceeded", "file too large", "not a directory")
+                  "disk quota exceeded", "file too large", "not a directory",
+                  "no usable temporary directory")
 
 
 def is_write_failure(error: BaseException) -> bool:

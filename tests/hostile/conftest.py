@@ -111,8 +111,10 @@ def run_with(root: Path, prefix: list[str], options: dict, *args: str) -> Ending
 
     from tests.conftest import cli_env
 
+    options = dict(options)
+    env = options.pop("env", None) or cli_env()
     result = subprocess.run([*prefix, sys.executable, "-m", "builder", *args], cwd=root,
-                            env=cli_env(), capture_output=True, text=True, **options)
+                            env=env, capture_output=True, text=True, **options)
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode in (0, 2), (result.returncode, result.stderr)
     return Ending(result.returncode, result.stdout, result.stderr)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.export.conftest import hub  # noqa: F401
 from tests.hostile.conftest import cli, read_only_prefix, run_with, with_file_size_limit
 
 pytestmark = pytest.mark.slow
@@ -90,3 +91,26 @@ def test_label_import_into_a_read_only_store(built) -> None:
                       str(answers), "--tool", "csv", "--annotator", "ann")
     expect_os_error(ending, "labels", "builder label import tiny")
     assert sums(store) == before
+
+
+def test_publish_without_a_writable_temporary_folder(tiny, hub, tmp_path) -> None:
+    # Publishing downloads the remote card into a temporary folder: with every temporary
+    # folder read-only (root: read-only mounts of /tmp and /var/tmp, where the project lives
+    # too; publishing only reads it), the second publish cannot write it.
+    import os
+
+    from tests.export.conftest import hub_env
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root's mount namespace to make /tmp read-only")
+    cli(tiny.root, "build", "tiny", "--quiet", code=0)
+    env = hub_env(hub, tmp_path / "hf_home")
+    first = run_with(tiny.root, [], {"env": env}, "publish", "tiny", "--repo-id", "tester/tiny")
+    assert first.code == 0, first.err
+    folders = [Path("/tmp")] + [Path("/var/tmp")] * Path("/var/tmp").is_dir()
+    ending = run_with(tiny.root, read_only_prefix(folders), {"env": {**env, "TMPDIR": ""}},
+                      "publish", "tiny", "--repo-id", "tester/tiny")
+    assert ending.code == 2, ending.err
+    assert "publish tiny to tester/tiny failed" in ending.err
+    assert "No usable temporary directory found in ['/tmp'" in ending.err
+    assert "The repository on the Hub is as it was" in ending.err

@@ -100,13 +100,16 @@ def test_feedback_rows_corrections_and_metrics(app) -> None:
 
 
 def test_rows_without_consent_never_enter_the_dataset(app) -> None:
-    ctx = runner.build("shop", app.root, progress=False)
+    # Five rows: one split, since an empty split fails the build (checks.min_rows).
+    ctx = runner.build("shop", app.root, ["split.fractions.train=1.0",
+                                          "split.fractions.validation=null",
+                                          "split.fractions.test=null"], progress=False)
     secret = ("Secret text nobody agreed", "Also secret")
     outputs = [part for n in ("ingested", "labeled", "split", "augmented")
                for part in sorted(ctx.artifact(n).glob("part-*.parquet"))]
     outputs += sorted(ctx.artifact("hub").rglob("*.parquet"))
     outputs += sorted(ctx.artifact("dataset").rglob("*.arrow"))
-    assert len(outputs) > 5
+    assert len(outputs) >= 2
     for path in outputs:
         table = pq.read_table(path) if path.suffix == ".parquet" else None
         text = (table.to_pandas().to_string() if table is not None

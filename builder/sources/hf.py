@@ -112,7 +112,8 @@ class HfSource(Source):
         if self.config.repo_id is not None:
             return None
         folder = self.config.folder(self.root)
-        infos = sorted(folder.glob("dataset_info.json")) + sorted(folder.glob("*/dataset_info.json"))
+        infos = [*sorted(folder.glob("dataset_info.json")),
+                 *sorted(folder.glob("*/dataset_info.json"))]
         if self.config.splits and (folder / "dataset_dict.json").is_file():
             infos = [folder / s / "dataset_info.json" for s in self.config.splits]
         names: dict[str, None] = {}

@@ -135,3 +135,12 @@ def test_feedback_field_typos_name_the_option(project) -> None:
                                                       f"records") + f".*Did you mean '{close}'"):
             check(project, base.replace("OPTION", option))
     assert "_feedback_label" in check(project, base.replace(", OPTION", ""))
+
+
+def test_hf_folder_columns_come_from_dataset_info(project) -> None:
+    import datasets
+
+    datasets.DatasetDict({"train": datasets.Dataset.from_dict(
+        {"text": ["a"], "Status": ["good"]})}).save_to_disk(str(project.root / "hfd"))
+    miss(project, tabular("{type: hf, path: hfd}", "split: {group: txt}\n"),
+         "split.group", "txt", "text")

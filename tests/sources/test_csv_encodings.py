@@ -15,7 +15,8 @@ from builder.sources.base import FileSourceConfig
 from builder.sources.csv import MAX_BLOCK_BYTES, CsvConfig, CsvSource
 from builder.sources.jsonl import JsonlSource
 
-FRENCH = "text,label\n" + '"Le café est très bon, à la française",a\n' * 3 + "naïve déjà vu,b\n"
+FRENCH = ("text,label\n" + '"Le café est très bon, à la française",a\n' * 3
+          + "naïve déjà vu,b\n")
 
 
 def source(path: str, root: Path, **options) -> CsvSource:

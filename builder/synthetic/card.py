@@ -144,14 +144,16 @@ def section_evaluation(composed: Any, metrics: dict) -> str:
 def _selection(selection: dict) -> str:
     """`generator: auto`: the candidates' scores on held-out real train rows, and the choice."""
     rows = [[("**" + name + "**") if name == selection["chosen"] else name,
-             _fmt(c.get("quality")), _fmt(c.get("efficacy")), _fmt(c.get("score")),
-             c.get("failed", "")] for name, c in selection["candidates"].items()]
+             _fmt(c.get("quality")), _fmt(c.get("efficacy")),
+             c.get("failed", c.get("skipped", ""))]
+            for name, c in selection["candidates"].items()]
     return (f"`generator: auto` chose `{selection['chosen']}`: each candidate was fitted on the "
             f"real train rows less {selection['holdout']:.0%} of each class "
             f"({selection['held_out_rows']} rows held out), made as many rows as were held out, "
             "and was scored by SDMetrics quality against the held-out rows and by the balanced "
-            "accuracy on them of the efficacy model trained on its rows; the best mean wins.\n\n"
-            + table(["candidate", "quality", "efficacy", "mean", "failed"], rows))
+            "accuracy on them of the efficacy model trained on its rows; the best quality wins "
+            "among the candidates whose efficacy is within 0.05 of the best.\n\n"
+            + table(["candidate", "quality", "efficacy", "not scored"], rows))
 
 
 def _release_table(metrics: dict) -> str:

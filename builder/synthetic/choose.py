@@ -15,7 +15,8 @@ Two scores of those rows against the held-out real rows:
 - efficacy: balanced accuracy on the held-out rows of the efficacy model trained on the generated
   rows (train on synthetic, test on real).
 
-The candidate with the best mean of the two is chosen; ties go to the earlier (simpler) one.
+The candidate with the best quality is chosen among those whose efficacy is within
+`EFFICACY_TOLERANCE` of the best efficacy; ties go to the earlier (simpler) one.
 Only real train rows are used; validation and test rows are never seen.
 """
 
@@ -31,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from builder.rows import ID
+from builder.synthetic.marginals import EMPIRICAL
 
 #: Marginal families of the Gaussian copula candidates, simplest first.
 FAMILIES = ("norm", "truncnorm", "beta", "empirical")
@@ -39,6 +41,9 @@ NEURAL = ("ctgan", "tvae")
 #: Estimated seconds of training per row and epoch on one core (CTGAN, batches of 500).
 NEURAL_COST = 2e-4
 MIN_EPOCHS, MAX_EPOCHS = 10, 300
+#: A candidate whose efficacy is further below the best one's is not chosen, whatever its
+#: quality (efficacy on a few hundred held-out rows is noisy; quality decides among the rest).
+EFFICACY_TOLERANCE = 0.05
 #: Fewest held-out rows of a class for it to be scored.
 MIN_HELD_OUT = 5
 
@@ -61,6 +66,11 @@ def candidates(budget: float, rows: int = 0, classes: int = 1) -> list[Any]:
     if epochs:
         found += [GENERATORS.get(kind).Config(type=kind, epochs=epochs) for kind in NEURAL]
     return found
+
+
+def family(generator: Any) -> str | None:
+    """A Gaussian copula candidate's marginal family."""
+    return getattr(generator, "default_distribution", None)
 
 
 def name_of(generator: Any) -> str:
@@ -104,9 +114,8 @@ def score(generated: pd.DataFrame, real: pd.DataFrame, label: str, features: lis
         model, inputs = fit_model(generated, real, label, features, None, seed)
         efficacy = float(balanced_accuracy_score(real[label].astype(str),
                                                  predict(model, inputs)[0]))
-    both = [v for v in (quality, efficacy) if not np.isnan(v)]
-    return {"quality": round(quality, 4), "efficacy": round(efficacy, 4),
-            "score": round(float(np.mean(both)), 4)}
+    return {"quality": round(quality, 4),
+            "efficacy": None if np.isnan(efficacy) else round(efficacy, 4)}
 
 
 def choose(config: Any, train: pd.DataFrame, label: str, features: list[str], classes: list[str],
@@ -133,7 +142,7 @@ def choose(config: Any, train: pd.DataFrame, label: str, features: list[str], cl
     requests = [Request("select", c, c, int(n)) for c, n in wanted.items()]
     quality_metadata = meta.without(metadata, [c for c in meta.sdtypes(metadata)
                                                if c not in [*scored, label]])
-    best, best_score = None, -np.inf
+    scored_by: dict[str, Any] = {}
     for generator in candidates(select.budget, len(fit), len(wanted)):
         name = name_of(generator)
         try:
@@ -141,13 +150,33 @@ def choose(config: Any, train: pd.DataFrame, label: str, features: list[str], cl
                 synthesizer = Synthesizer(replace(config, generator=generator), fit[columns],
                                           label, metadata, Path(cache),
                                           lambda *names, n=name: seed("select", n, *names))
+                if family(generator) == EMPIRICAL and not synthesizer.direct_copula:
+                    report["candidates"][name] = {"skipped": "empirical marginals are the direct "
+                                                  "copula's, which this table cannot use: "
+                                                  f"{synthesizer.copula_fallback}"}
+                    continue
                 rows = synthesizer.run(requests, train[columns]).rows
         except Exception as error:  # a family that cannot fit these rows is not a choice
             report["candidates"][name] = {"failed": f"{type(error).__name__}: {error}"[:300]}
             continue
         result = score(rows, real, label, scored, quality_metadata, seed("select", "model"))
         report["candidates"][name] = result
-        if result["score"] > best_score:
-            best, best_score = generator, result["score"]
-    report["chosen"] = name_of(best)
-    return best, report
+        scored_by[name] = generator
+    if not scored_by:
+        chosen = candidates(0)[0]
+        report.update(chosen=name_of(chosen), note="no candidate could be scored; the first is "
+                      "used")
+        return chosen, report
+    best = pick({n: report["candidates"][n] for n in scored_by})
+    report["chosen"] = best
+    return scored_by[best], report
+
+
+def pick(results: dict[str, dict[str, float]]) -> str:
+    """The candidate with the best quality among those whose efficacy is within
+    `EFFICACY_TOLERANCE` of the best efficacy (the first one on a tie)."""
+    efficacies = [r["efficacy"] for r in results.values() if r["efficacy"] is not None]
+    floor = max(efficacies) - EFFICACY_TOLERANCE if efficacies else -np.inf
+    fit = {n: r for n, r in results.items()
+           if r["efficacy"] is None or r["efficacy"] >= floor}
+    return max(fit, key=lambda n: (fit[n]["quality"], -list(results).index(n)))

@@ -42,6 +42,19 @@ def _table_features(frames: list[pd.DataFrame], columns: list[str]) -> list[pd.D
     return out
 
 
+def too_many_categories(frames: list[pd.DataFrame], columns: list[str]) -> list[str]:
+    """Categorical columns with more than `MAX_CATEGORIES` values over all `frames` together
+    (generated rows with faked PII bring values the real rows lack)."""
+    skipped = []
+    for column in columns:
+        if column_kind(frames[0][column]) != "categorical":
+            continue
+        values = pd.concat([f[column].astype("string") for f in frames], ignore_index=True)
+        if values.nunique() > MAX_CATEGORIES:
+            skipped.append(column)
+    return skipped
+
+
 def _model(kind: str, seed: int) -> Any:
     if kind == "text":
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -81,9 +94,8 @@ def fit_model(train: pd.DataFrame, test: pd.DataFrame, label: str, columns: list
     if kind == "text":
         inputs = [f[text].astype(str).fillna("") for f in (train, test)]
     else:
-        columns = [c for c in columns if not (column_kind(train[c]) == "categorical"
-                                              and train[c].nunique() > MAX_CATEGORIES)]
-        inputs = _table_features([train, test], columns)
+        skipped = too_many_categories([train, test], columns)
+        inputs = _table_features([train, test], [c for c in columns if c not in skipped])
     model = _model(kind, seed)
     with threadpool_limits(limits=1):
         model.fit(inputs[0], train[label].astype(str).to_numpy())
@@ -107,8 +119,7 @@ def efficacy(raw: pd.DataFrame, built: pd.DataFrame, test: pd.DataFrame, label: 
     """Scores of the model trained on `raw` and on `built`, both tested on `test`."""
     minority = str(raw[label].value_counts().idxmin())
     kind = "text" if text else "table"
-    skipped = [c for c in columns if column_kind(raw[c]) == "categorical"
-               and raw[c].nunique() > MAX_CATEGORIES]
+    skipped = too_many_categories([raw, built, test], columns)
     columns = [c for c in columns if c not in skipped]
     if kind == "text":
         inputs = [f[text].astype(str).fillna("") for f in (raw, built, test)]

@@ -148,6 +148,33 @@ def stacked_per_split(slug: str, title: str, description: str, per_split: dict, 
     return plot
 
 
+def balance_selection(metrics: dict) -> Plot | None:
+    """The balance plans `auto` cross-validated on the train rows: each fold's score and the
+    mean, the chosen plan marked (None when the build selected no plan)."""
+    selection = ((metrics.get("augment") or {}).get("balance") or {}).get("selection")
+    if not selection or "candidates" not in selection:
+        return None
+    import plotly.graph_objects as go
+
+    names = list(selection["candidates"])
+    means = [selection["candidates"][n]["mean"] for n in names]
+    chosen = selection["chosen"]
+    plot = Plot("balance-selection", "Balance plans, cross-validated",
+                f"Each candidate plan's {selection['metric']} on {selection['folds']} folds of "
+                f"{selection['rows']} real train rows (dots: folds; bars: mean). The build used "
+                f"`{chosen}` ({selection['chosen_by']}); auto's pick is `{selection['auto_pick']}`.")
+    fig = _figure(yaxis={"title": selection["metric"]}, showlegend=False)
+    fig.add_trace(go.Bar(x=names, y=means, marker={"color": [
+        "#2f6fde" if n == chosen else "#9aa5b1" for n in names]}))
+    folds = [(n, v) for n in names for v in selection["candidates"][n]["fold_scores"]]
+    fig.add_trace(go.Scatter(x=[n for n, _ in folds], y=[v for _, v in folds], mode="markers",
+                             marker={"color": "#1f2933", "size": 7}))
+    low = min(v for _, v in folds)
+    fig.update_yaxes(range=[max(0.0, low - 0.05), min(1.0, max(v for _, v in folds) + 0.02)])
+    plot.figure = fig
+    return plot
+
+
 def steps_funnel(metrics: dict) -> Plot:
     plot = Plot("steps", "Rows kept by each step",
                 "Rows out of every source read, transform, and stage of the build.")
@@ -256,6 +283,7 @@ def build_plots(metrics: dict, df: pd.DataFrame | None, classes: list[str],
                           export.get("origins_per_split") or {},
                           "metrics.json has no export.origins_per_split."),
         real_vs_synthetic(df, text_column),
+        *[p for p in (balance_selection(metrics),) if p is not None],
         steps_funnel(metrics),
     ]
 

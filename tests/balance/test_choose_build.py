@@ -9,6 +9,7 @@ import pytest
 from builder import artifacts
 from builder.pipeline import runner
 from builder.errors import RecipeError
+from builder.export.report import build_plots
 from tests.conftest import run_cli
 from tests.pipeline.test_augment import HOME_CLASSES, credit_recipe
 
@@ -34,6 +35,10 @@ def test_auto_picks_by_cross_validation_and_rebuilds_identically(project) -> Non
         assert plan["reason"].startswith("cross-validated balanced_accuracy")
     card = ctx.artifact("README.md").read_text()
     assert "### How the plan was chosen" in card and f"auto picked {selection['chosen']}" in card
+    plots = {p.slug: p for p in build_plots(artifacts.read_json(ctx.artifact("metrics.json")),
+                                            None, ["good", "bad"], None)}
+    figure = plots["balance-selection"].figure
+    assert list(figure.data[0].x) == list(selection["candidates"])  # the report's bar chart
     first = ctx.metrics_path("augment").read_bytes()
     assert any((ctx.data_dir / ".cache" / "balance").iterdir())
     runner.build(name, project.root, progress=False)  # from the score cache

@@ -174,8 +174,10 @@ class SyntheticConfig:
         if isinstance(self.generator, str) and self.generator != AUTO_GENERATOR:
             try:
                 GENERATORS.get(self.generator)
-            except UnknownType as error:
-                yield "generator", str(error)
+            except UnknownType:
+                names = [*GENERATORS.names(), AUTO_GENERATOR]
+                yield "generator", (f"found '{self.generator}', expected one of {one_of(names)}."
+                                    + did_you_mean(self.generator, names))
         if self.generator is None:
             yield from self._needs_generator()
             return

@@ -32,9 +32,8 @@ def test_a_full_section_loads(project) -> None:
 
 def test_unknown_generator_and_constraint_types(project) -> None:
     text = problems(project, "synthetic: {generator: gausian_copula, rows: 5}\n")
-    assert ("synthetic.generator: unknown synthetic generator type 'gausian_copula'; expected "
-            "'copulagan', 'ctgan', 'gaussian_copula' or 'tvae'. Did you mean 'gaussian_copula'?"
-            ) in text
+    assert ("synthetic.generator: found 'gausian_copula', expected one of 'auto', 'copulagan', "
+            "'ctgan', 'gaussian_copula' or 'tvae'. Did you mean 'gaussian_copula'?") in text
     text = problems(project, """
         synthetic:
           generator: gaussian_copula

@@ -2,8 +2,9 @@
 
 Two builds of one recipe writing at once could leave `recipe.yaml` from one and the card,
 dataset and metrics from the other. A build (and each `builder stage`) holds an advisory lock
-(`fcntl.flock`) on `data/<recipe>/.build.lock` from compose to export; a second build waits for
-it, saying so, or fails at once with `--no-wait`. The operating system releases the lock when
+(`fcntl.flock`) on `data/.locks/<recipe>.lock` from compose to export (beside the recipe's
+folder, so that the folder holds only the build's outputs); a second build waits for it, saying
+so, or fails at once with `--no-wait`. The operating system releases the lock when
 the process ends, however it ends (a killed build leaves no stale lock). The lock file holds the
 holder's pid, start time and command, for the message the next build shows.
 """
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from builder.errors import FlywheelError
 
-LOCK_NAME = ".build.lock"
+LOCK_FOLDER = ".locks"
 
 #: Locks this process holds (path -> depth): a build's stages take the lock again.
 _HELD: dict[Path, int] = {}
@@ -30,7 +31,8 @@ class BuildLocked(FlywheelError):
 
 
 def lock_path(root: Path, recipe: str) -> Path:
-    return root / "data" / recipe / LOCK_NAME
+    """The lock file of `data/<recipe>/` (git-ignored by `data/.gitignore`)."""
+    return root / "data" / LOCK_FOLDER / f"{recipe}.lock"
 
 
 def _holder(path: Path) -> str:

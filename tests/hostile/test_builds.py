@@ -73,7 +73,7 @@ def start(root, *args: str) -> subprocess.Popen:
 
 def test_concurrent_builds_are_serialised(tiny) -> None:
     (tiny.root / "shop.csv").write_text(rows_csv(3000))
-    lock = tiny.root / "data/tiny/.build.lock"
+    lock = tiny.root / "data/.locks/tiny.lock"
     first = start(tiny.root, "build", "tiny", "--quiet", "split.seed=1")
     deadline = time.monotonic() + 60
     while not (lock.is_file() and lock.read_text().strip()):

@@ -9,7 +9,7 @@ import pytest
 
 from builder import artifacts
 from tests.conftest import REPO, cli_env, pipeline_for, run_cli
-from tests.labeling.human.conftest import FIXTURES
+from tests.labeling.human.conftest import FIXTURES, SHOP_RECIPE
 
 
 def dvc(*args: str, cwd) -> str:
@@ -25,6 +25,9 @@ def test_importing_labels_reruns_label_and_later_stages(shop) -> None:
     if shutil.which("dvc", path=cli_env()["PATH"]) is None:
         pytest.skip("dvc is not installed")
     root = shop.root
+    # Eight rows in two splits (three could leave one empty, which fails the build).
+    shop.recipe("shop", SHOP_RECIPE + "split: {fractions: {train: 0.5, validation: null, "
+                                      "test: 0.5}}\n")
     shutil.copytree(REPO / "builder", root / "builder",
                     ignore=shutil.ignore_patterns("__pycache__"))
     shop.write("dvc.yaml", pipeline_for(["shop"]))

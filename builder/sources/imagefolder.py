@@ -134,13 +134,13 @@ class ImageFolderSource(ImageSource):
     def piece_digest(self, piece: Any) -> str | None:
         """The images' relative paths and bytes, and the files skipped (the partition cache:
         image checks and hashes are not redone for unchanged images)."""
-        from builder.cache import digest_file, key
+        from builder.cache import key
 
         files, skipped = piece
-        folder = self.config.folder(self.root)
+        base = str(self.config.folder(self.root))
         try:
             return key(self.config.path, list(files), list(skipped),
-                       [digest_file(folder / f) for f in files])
+                       [file_digest(os.path.join(base, f)).hex() for f in files])
         except OSError:
             return None
 
@@ -174,6 +174,23 @@ def folder_digest(folder: Path, files: list[str]) -> str:
     base = str(folder)
     for relative in files:
         digest.update(relative.encode() + b"\0")
-        with open(os.path.join(base, relative), "rb") as fh:
-            digest.update(hashlib.sha256(fh.read()).digest())
+        digest.update(file_digest(os.path.join(base, relative)))
     return digest.hexdigest()
+
+
+#: sha256 of files read in this process, by path, with the size and modification time they
+#: had: the compose stage's folder fingerprint and the ingest's partition-cache keys read each
+#: image once between them, not twice (a changed file has another size or time).
+_DIGESTS: dict[str, tuple[int, int, bytes]] = {}
+
+
+def file_digest(path: str) -> bytes:
+    """The sha256 of a file's bytes, remembered for this process (see `_DIGESTS`)."""
+    stat = os.stat(path)
+    known = _DIGESTS.get(path)
+    if known is not None and known[:2] == (stat.st_size, stat.st_mtime_ns):
+        return known[2]
+    with open(path, "rb") as fh:
+        digest = hashlib.sha256(fh.read()).digest()
+    _DIGESTS[path] = (stat.st_size, stat.st_mtime_ns, digest)
+    return digest

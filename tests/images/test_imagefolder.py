@@ -104,3 +104,22 @@ def test_folder_fingerprint_changes_with_an_image(folder, project, ingest):
     ingest("pics: {type: imagefolder, path: imgs}")
     after = yaml.safe_load(inputs.read_text())["sources"]["pics"]
     assert list(before) == ["imgs/**/*"] and before != after
+
+
+def test_an_image_is_read_once_for_the_fingerprint_and_the_cache_key(folder, project):
+    """The folder's fingerprint and a piece's partition-cache key share each file's digest in a
+    process; a changed file is read again."""
+    from builder.sources import imagefolder
+    from builder.sources.imagefolder import ImageFolderConfig, ImageFolderSource
+
+    config = ImageFolderConfig(type="imagefolder", path="imgs")
+    source = ImageFolderSource("pics", config, project.root)
+    piece = source.pieces(1 << 20)[0]
+    first = (config.folder_inputs(project.root), source.piece_digest(piece))
+    assert str(folder / "cat" / "0.png") in imagefolder._DIGESTS
+    write(folder / "cat" / "0.png", png(77) + b"")
+    import os
+
+    os.utime(folder / "cat" / "0.png", ns=(1, 1))
+    second = (config.folder_inputs(project.root), source.piece_digest(piece))
+    assert first[0] != second[0] and first[1] != second[1]

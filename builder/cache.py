@@ -42,7 +42,8 @@ _CHUNK = 1 << 22
 #: Temporary entries older than this are a killed writer's: `trim` removes them.
 _STALE_SECONDS = 3600
 #: Libraries whose versions can change the bytes a stage writes: part of every key.
-_LIBRARIES = ("pyarrow", "pandas", "numpy", "datasets", "scikit-learn", "xxhash")
+_LIBRARIES = ("pyarrow", "pandas", "numpy", "datasets", "scikit-learn", "xxhash", "scipy",
+              "imbalanced-learn", "sdv", "torch", "sentence-transformers", "Pillow", "ImageHash")
 
 _warned: set[str] = set()
 _warn_lock = threading.Lock()

@@ -173,3 +173,36 @@ def test_a_build_with_a_cache_it_cannot_write_succeeds_and_warns_once(
     assert capfd.readouterr().err.count("warning: the partition cache") == 1
     shutil.rmtree(root / "data")
     assert with_cache == build(root, "engine.cache.max_size=0")
+
+
+@pytest.mark.slow
+def test_two_builds_sharing_one_cache_at_once_write_the_same_bytes(tmp_path: Path) -> None:
+    """Two `builder build` processes of the same recipe in two projects, one cache folder:
+    they store and restore the same entries at the same time, and each writes a clean build's
+    bytes (twice over, so that the second round restores what the first stored)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO, cli_env
+
+    roots = [tmp_path / "one", tmp_path / "two"]
+    shared = tmp_path / "shared-cache"
+    for root in roots:
+        shutil.copytree(REPO / "conf", root / "conf")
+        (root / "recipes").mkdir()
+        (root / "recipes" / "inc.yaml").write_text(RECIPE)
+        (root / "logs").mkdir()
+        write_log(root / "logs" / "a.jsonl", 0, 8000)
+    command = [sys.executable, "-m", "builder", "build", "inc", "--quiet",
+               f"engine.cache.path={shared}"]
+    for _ in range(2):
+        running = [subprocess.Popen(command, cwd=root, env=cli_env(), stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, text=True) for root in roots]
+        for process in running:
+            _, err = process.communicate(timeout=600)
+            assert process.returncode == 0 and "warning" not in err, err
+        results = [outputs(root) for root in roots]
+        assert results[0] == results[1]
+    shutil.rmtree(roots[0] / "data")
+    runner.build("inc", roots[0], ["engine.cache.max_size=0"], progress=False)
+    assert outputs(roots[0]) == results[1]

@@ -86,7 +86,7 @@ def test_least_recently_used_entries_are_evicted(tmp_path: Path) -> None:
     assert cache.get("b2") is None
 
 
-@pytest.mark.parametrize("where", ["file", "proc"])
+@pytest.mark.parametrize("where", ["file", "proc", "full"])
 def test_a_cache_that_cannot_be_written_is_turned_off_with_one_warning(
         tmp_path: Path, where: str, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     import builder.cache
@@ -95,6 +95,14 @@ def test_a_cache_that_cannot_be_written_is_turned_off_with_one_warning(
     if where == "file":  # the cache path is a file (root ignores chmod, so no read-only dir)
         folder = tmp_path / "taken"
         folder.write_text("not a folder")
+    elif where == "full":  # a full disk (checked by hand on a 512 KiB tmpfs too)
+        import errno
+
+        def no_space(source, target):
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+        monkeypatch.setattr(builder.cache, "_link_or_copy", no_space)
+        folder = tmp_path / "full"
     else:
         folder = Path("/proc/flywheel-cache")
     cache = PartitionCache(folder, 10**9)

@@ -49,18 +49,19 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_stage(args: argparse.Namespace) -> int:
+    from builder.lock import build_lock
     from builder.pipeline import runner
 
     root = root_of(args)
-    if args.name == "compose":
-        runner.compose_stage(args.recipe, root, args.overrides)
-        return 0
-    if args.overrides:
+    if args.name != "compose" and args.overrides:
         raise FlywheelError(
             f"stage {args.name}: overrides apply when a recipe is composed; pass them to "
             "`builder stage compose` or `builder build`.")
-    ctx = runner.open_context(args.recipe, root)
-    runner.run_stage(args.name, ctx)
+    with build_lock(root, Path(args.recipe).stem):  # not while a build of it runs
+        if args.name == "compose":
+            runner.compose_stage(args.recipe, root, args.overrides)
+        else:
+            runner.run_stage(args.name, runner.open_context(args.recipe, root))
     return 0
 
 

@@ -368,12 +368,19 @@ def json_object_keys(data: bytes, path: Path, first_line: int = 1) -> list[str]:
     import json
 
     keys: dict[str, None] = {}
-    for number, line in enumerate(data.splitlines(), start=first_line):
+    offset = 0
+    for number, line in enumerate(data.splitlines(keepends=True), start=first_line):
+        start, offset = offset, offset + len(line)
         if not line.strip():
             continue
         try:
             value = json.loads(line)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        except UnicodeDecodeError as error:
+            where = f"byte offset {start + error.start}" if first_line == 1 else \
+                f"byte {error.start} of the line"
+            raise LineError(path, number, f"is not valid UTF-8 ({error.reason} at {where}); "
+                            "expected UTF-8 JSON, one object per line.") from error
+        except json.JSONDecodeError as error:
             raise LineError(path, number, "is not valid JSON "
                             f"({getattr(error, 'msg', None) or error}); expected one object "
                             "per line.") from error

@@ -28,11 +28,17 @@ class JsonlSource(LinesSource):
         import pyarrow.json as pjson
 
         try:
-            return pjson.read_json(io.BytesIO(data),
-                                   read_options=pjson.ReadOptions(block_size=1 << 26))
+            table = pjson.read_json(io.BytesIO(data),
+                                    read_options=pjson.ReadOptions(block_size=1 << 26))
         except pa.ArrowInvalid as first_error:
             json_object_keys(data, path, first_line)  # names a line that is not an object
             return self._read_with_pandas(io.BytesIO(data), first_error)
+        try:
+            table.validate(full=True)  # pyarrow's JSON reader lets invalid UTF-8 through
+        except pa.ArrowInvalid:
+            json_object_keys(data, path, first_line)  # names the line and the byte
+            raise
+        return table
 
     def _read_with_pandas(self, path, first_error: Exception):
         """pandas reads columns whose values change type (1, then "two"); such a column becomes

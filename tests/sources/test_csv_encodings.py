@@ -135,3 +135,13 @@ def test_a_bad_jsonl_line_in_a_later_byte_range_counts_lines_from_the_file_start
     with pytest.raises(DataError, match="line 3001: found a JSON number"):
         for piece in pieces:
             list(logs.read_piece(piece, 4096))
+
+
+def test_jsonl_bytes_that_are_not_utf8_name_line_and_offset(project) -> None:
+    lines = b'{"a": "x"}\n' * 120_000 + b'{"a": "caf\xe9"}\n'  # past the first MiB
+    (project.root / "l.jsonl").write_bytes(lines)
+    logs = JsonlSource("logs", FileSourceConfig(type="jsonl", path="l.jsonl"), project.root)
+    assert logs.columns() == ["a"]  # the sample is clean
+    with pytest.raises(DataError, match=r"l\.jsonl: line 120001: is not valid UTF-8 \(invalid "
+                       rf"continuation byte at byte offset {120_000 * 11 + 10}\)"):
+        logs.read()

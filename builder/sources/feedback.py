@@ -188,6 +188,11 @@ class FeedbackSource(LinesSource):
                                     read_options=pjson.ReadOptions(block_size=1 << 26))
         except pa.ArrowInvalid as error:
             raise self.error(f"{path}: {self._first_bad_line(path) or error}") from error
+        try:
+            table.validate(full=True)  # pyarrow's JSON reader lets invalid UTF-8 through
+        except pa.ArrowInvalid:
+            json_object_keys(data, path)  # names the line and the byte
+            raise
         self.report["records"] += table.num_rows
         rows = self._rows(table, path)
         self.report["rows"] += rows.num_rows

@@ -106,7 +106,8 @@ def _run_or_restore(ctx: Context, stage: Stage,
     digest = inputs_digest(cache, ctx.data_dir, before)
     if digest is None:
         return stage.run(ctx, source_of(stage, ctx))
-    entry_key = key(ctx.scope, "stage", digest)
+    engine = ctx.recipe.engine_config  # how sources are cut into parts: the artifacts' files
+    entry_key = key(ctx.scope, "stage", digest, engine.partition_bytes, engine.threads)
     outputs = stage_outputs(stage)
     restored, result = restore_outputs(cache, entry_key, ctx.data_dir, outputs)
     if restored:

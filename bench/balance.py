@@ -280,7 +280,8 @@ def run_table(name: str, table: Table, max_rows: int, log) -> dict:
         seed = ctx.step_seed("augment", "efficacy")
         counts = train[label].value_counts()
         row = {"table": name, "rows": len(df), "classes": len(counts),
-               "minority": round(float(counts.min() / counts.sum()), 3)}
+               "minority": round(float(counts.min() / counts.sum()), 3),
+               "test_counts": test[label].value_counts().tolist()}
         raw_score = None
         for kind in ("ros", "smotenc"):
             started = time.perf_counter()
@@ -389,8 +390,14 @@ def show(value) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+def test_noise(score: float, counts: list[int]) -> float:
+    """The standard error of a balanced accuracy near `score` on test classes of `counts` rows
+    (each class's recall taken as `score`): how far two equally good train splits may differ."""
+    return (score * (1 - score) * sum(1 / n for n in counts)) ** 0.5 / len(counts)
+
+
 def print_table(rows: list[dict]) -> None:
-    head = ["table (rows, classes, minority)", *COLUMNS, "auto - best(ROS, SMOTENC)",
+    head = ["table (rows, classes, minority)", *COLUMNS, "test SE", "auto - best(ROS, SMOTENC)",
             "auto chose", "generator (auto)", "synthetic quality", "selection / candidate"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
@@ -399,6 +406,7 @@ def print_table(rows: list[dict]) -> None:
         gap = None if row.get("auto") is None else row["auto"] - best
         cells = [f"{row['table']} ({row['rows']:,}, {row['classes']}, {row['minority']:.1%})",
                  *(show(row.get(c)) for c in COLUMNS),
+                 f"{test_noise(best, row['test_counts']):.3f}",
                  "-" if gap is None else f"{gap * 100:+.1f} pts",
                  str(row.get("auto_choice", "-")), str(row.get("generator", "-")),
                  show(row.get("quality")),

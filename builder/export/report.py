@@ -288,6 +288,33 @@ def build_plots(metrics: dict, df: pd.DataFrame | None, classes: list[str],
     ]
 
 
+def image_plots(metrics: dict, df: pd.DataFrame | None, hub: Path) -> list[Plot]:
+    """An image task's sections: the card's sample picture per class, and image widths,
+    heights and modes per split (`builder.images.report`)."""
+    import plotly.graph_objects as go
+
+    from builder.images.report import SHAPE_COLUMNS, samples_html, shape_counts
+
+    picture, split = samples_html(metrics, hub)
+    samples = Plot("image-samples", "Sample images per class",
+                   f"The first images of each class in the `{split}` split (the card's picture).",
+                   html=picture, note=None if picture else split)
+    shapes = Plot("image-sizes", "Image sizes and modes per split",
+                  "Images per width, per height (pixels) and per mode (`L`, `RGB` ...) in each "
+                  "split, made rows included.")
+    counts = shape_counts(df)
+    if counts is None:
+        shapes.note = "the rows have no width, height and mode columns (an image source adds them)."
+        return [samples, shapes]
+    fig, _ = _subplots(len(SHAPE_COLUMNS), list(SHAPE_COLUMNS), barmode="group")
+    for i, column in enumerate(SHAPE_COLUMNS):
+        for split, values in counts[column].items():
+            fig.add_trace(go.Bar(name=split, x=list(values), y=list(values.values()),
+                                 legendgroup=split, showlegend=i == 0), row=1, col=i + 1)
+    shapes.figure = fig
+    return [samples, shapes]
+
+
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
        max-width: 1200px; padding: 0 1rem; color: #1f2933; }
@@ -350,8 +377,6 @@ def write_report(ctx: Context) -> tuple[Path, list[str]]:
     shown = df.drop(columns=[task.image]) if task.image and df is not None else df
     plots = build_plots(metrics, shown, list(task.classes), task.text, splits)
     if task.image:  # thumbnails, sizes and modes
-        from builder.images.report import image_plots
-
         plots += image_plots(metrics, df, ctx.artifact("hub"))
     title = f"{ctx.recipe.publish.pretty_name or ctx.recipe.name}: build report"
     target = ctx.artifact(REPORT)

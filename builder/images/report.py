@@ -1,56 +1,41 @@
-"""The report's image sections (`builder report` of an image task): the sample picture per
-class, and image sizes and modes per split."""
+"""What the report shows of an image task (`builder.export.report` draws it): the per-class
+sample picture, inlined, and image widths, heights and modes per split."""
 
 from __future__ import annotations
 
 import base64
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     import pandas as pd
 
-    from builder.export.report import Plot
+#: The columns image sources add, counted per split.
+SHAPE_COLUMNS = ("width", "height", "mode")
 
 
-def image_plots(metrics: dict, df: pd.DataFrame | None, hub: Path) -> list[Plot]:
-    """Thumbnails per class (the card's `samples.png`, inlined) and sizes and modes per split
-    (from the rows' `width`, `height` and `mode` columns)."""
-    from builder.export.report import Plot
-
+def samples_html(metrics: dict, hub: Path) -> tuple[str | None, str]:
+    """(an `<img>` of the card's `samples.png` inlined, or None; the split it shows or why it
+    is missing)."""
     figures = (metrics.get("export") or {}).get("images") or {}
-    thumbnails = Plot("image-samples", "Sample images per class",
-                      "The first images of each class in the "
-                      f"`{figures.get('samples_split', 'train')}` split (the card's picture).")
     picture = hub / figures.get("samples", "samples.png")
-    if picture.is_file():
-        data = base64.b64encode(picture.read_bytes()).decode()
-        thumbnails.html = (f'<img alt="sample images per class" style="max-width: 100%" '
-                           f'src="data:image/png;base64,{data}">')
-    else:
-        thumbnails.note = f"{picture} is missing: run the export stage."
-    return [thumbnails, size_and_mode(df)]
+    if not picture.is_file():
+        return None, f"{picture} is missing: run the export stage."
+    data = base64.b64encode(picture.read_bytes()).decode()
+    return (f'<img alt="sample images per class" style="max-width: 100%" '
+            f'src="data:image/png;base64,{data}">', figures.get("samples_split", "train"))
 
 
-def size_and_mode(df: pd.DataFrame | None) -> Plot:
-    from builder.export.report import Plot, _subplots
-
-    plot = Plot("image-sizes", "Image sizes and modes per split",
-                "Images per width, per height (pixels) and per mode (`L`, `RGB` ...) in each "
-                "split, made rows included.")
-    if df is None or not {"width", "height", "mode", "split"} <= set(df.columns):
-        plot.note = "the rows have no width, height and mode columns (an image source adds them)."
-        return plot
-    import plotly.graph_objects as go
-
-    fig, _ = _subplots(3, ["width", "height", "mode"], barmode="group")
-    splits = [str(s) for s in df["split"].astype("string").dropna().unique()]
-    for i, column in enumerate(("width", "height", "mode")):
-        for split in splits:
-            values = df.loc[df["split"].astype("string") == split, column].astype(str)
-            counts: Any = values.value_counts().sort_index()
-            fig.add_trace(go.Bar(name=split, x=list(counts.index), y=counts.tolist(),
-                                 legendgroup=split, showlegend=i == 0), row=1, col=i + 1)
-    plot.figure = fig
-    return plot
+def shape_counts(df: pd.DataFrame | None) -> dict[str, dict[str, dict[str, int]]] | None:
+    """Per column of `SHAPE_COLUMNS`, per split: images per value (None without them)."""
+    if df is None or not {*SHAPE_COLUMNS, "split"} <= set(df.columns):
+        return None
+    splits = df["split"].astype("string")
+    counts: dict[str, dict[str, dict[str, int]]] = {}
+    for column in SHAPE_COLUMNS:
+        counts[column] = {}
+        for split in [str(s) for s in splits.dropna().unique()]:
+            values = df.loc[splits == split, column].astype(str).value_counts().sort_index()
+            counts[column][split] = {str(k): int(v) for k, v in values.items()}
+    return counts

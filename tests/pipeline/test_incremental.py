@@ -206,3 +206,35 @@ def test_two_builds_sharing_one_cache_at_once_write_the_same_bytes(tmp_path: Pat
     shutil.rmtree(roots[0] / "data")
     runner.build("inc", roots[0], ["engine.cache.max_size=0"], progress=False)
     assert outputs(roots[0]) == results[1]
+
+
+def test_a_source_inputs_yaml_cannot_fingerprint_is_read_again_every_build(project) -> None:
+    """A database behind a URL has no fingerprint in inputs.yaml: the ingest stage is not
+    restored from the cache, so rows added to it are read."""
+    import sqlite3
+
+    from builder.partitions import read_artifact
+
+    database = project.root / "shop.db"
+    with sqlite3.connect(database) as connection:
+        connection.execute("create table reviews (id integer primary key, body text, label text)")
+        connection.executemany("insert into reviews values (?, ?, ?)",
+                               [(1, "good", "a"), (2, "bad", "b")])
+    project.recipe("db", f"""
+        defaults: [base, _self_]
+        name: db
+        task: {{type: text-classification, text: body, classes: [a, b]}}
+        sources:
+          shop: {{type: sql, url: "sqlite:///{database}", query: "select * from reviews",
+                  key: [id]}}
+        """)
+
+    def ingested() -> int:
+        ctx = runner.compose_stage("db", project.root)
+        runner.run_stage("ingest", ctx)  # stores its whole-stage entry, where it may
+        return len(read_artifact(ctx.artifact("ingested")))
+
+    assert ingested() == 2
+    with sqlite3.connect(database) as connection:
+        connection.execute("insert into reviews values (3, 'fine', 'a')")
+    assert ingested() == 3

@@ -7,11 +7,12 @@ import argparse
 
 
 def _cache_of(args: argparse.Namespace):
+    from pathlib import Path
+
     from builder.cache import PartitionCache, cache_folder
-    from builder.cli import root_of
     from builder.recipe.compose import load
 
-    root = root_of(args)
+    root = Path(args.root).resolve()  # the command line's --root (not imported: a kernel module)
     recipe = load(args.recipe, root, args.overrides).recipe
     config = recipe.engine_config.cache
     folder = cache_folder(root / "data" / recipe.name, root, config.path)

@@ -258,8 +258,9 @@ class PartitionCache:
         return found
 
     def trim(self) -> int:
-        """Evict the least recently used entries until the cache fits `max_bytes`; remove
-        killed writers' temporary entries. Returns the bytes left."""
+        """Evict the least recently used entries until the cache fits `max_bytes`; remove what
+        killed writers (temporary entries) and cut-short removals left. Returns the bytes
+        left."""
         if self.off:
             return 0
         entries = sorted(self.entries())
@@ -270,13 +271,14 @@ class PartitionCache:
             self.discard(entry_key)
             total -= size
         tmp = self.folder / ".tmp"
-        if tmp.is_dir():
-            for leftover in tmp.iterdir():
-                try:
-                    if time.time() - leftover.stat().st_mtime > _STALE_SECONDS:
-                        shutil.rmtree(leftover, ignore_errors=True)
-                except OSError:
-                    pass
+        leftovers = list(tmp.iterdir()) if tmp.is_dir() else []
+        leftovers += list(self.folder.glob("*/.*.gone"))  # discarded, its removal cut short
+        for leftover in leftovers:
+            try:
+                if time.time() - leftover.stat().st_mtime > _STALE_SECONDS:
+                    shutil.rmtree(leftover, ignore_errors=True)
+            except OSError:
+                pass
         return total
 
     def clear(self) -> int:
@@ -319,125 +321,3 @@ def stage_scope(name: str, params: dict[str, Any], code: tuple[str, ...]) -> str
     """A stage's part of its cache keys: its name, its sections of the resolved recipe (DVC
     `params`) and the fingerprint of its code (`Stage.code`, DVC code `deps`)."""
     return key(LAYOUT, name, params, code_fingerprint(tuple(code)))
-
-
-# --- whole stages: a stage whose inputs did not change restores what it wrote ---
-
-class FileDigests:
-    """Digests of files, remembered by (size, mtime, inode) in the cache folder (`files.json`),
-    so that unchanged inputs are not read again; files the write-behind session has not put
-    on disk yet are digested from the data queued for them."""
-
-    def __init__(self, cache: PartitionCache):
-        self.path = cache.folder / "files.json"
-        try:
-            self.known: dict[str, list] = json.loads(self.path.read_text())
-        except (OSError, ValueError):
-            self.known = {}
-
-    def digest(self, path: Path) -> str | None:
-        from builder import artifacts
-
-        session = artifacts._session
-        pending = session.pending(path) if session is not None else None
-        if pending is not None:
-            return digest_bytes(pending.encode() if isinstance(pending, str) else pending)
-        try:
-            stat = path.stat()
-        except OSError:
-            return None
-        signature = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
-        known = self.known.get(str(path))
-        if known is not None and known[:3] == signature:
-            return known[3]
-        found = digest_file(path)
-        self.known[str(path)] = [*signature, found]
-        return found
-
-    def save(self) -> None:
-        try:
-            tmp = self.path.with_name(f".files.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-            tmp.write_text(json.dumps(self.known))
-            os.replace(tmp, self.path)
-        except OSError:
-            pass
-
-
-def tree(data_dir: Path, names: list[str]) -> list[str]:
-    """The files under `data_dir` that `names` (files or folders) hold, relative, sorted;
-    a folder's temporary leftovers (`*.tmp`) left out."""
-    found = []
-    for name in names:
-        path = data_dir / name
-        if path.is_dir():
-            found += [str(p.relative_to(data_dir)) for p in sorted(path.rglob("*"))
-                      if p.is_file() and not p.name.endswith(".tmp")]
-        elif path.is_file():
-            found.append(name)
-    return found
-
-
-def inputs_digest(cache: PartitionCache, data_dir: Path, names: list[str]) -> str | None:
-    """One digest of every file `names` hold under `data_dir` (None: one is missing)."""
-    digests = FileDigests(cache)
-    listed = []
-    for relative in tree(data_dir, names):
-        digest = digests.digest(data_dir / relative)
-        if digest is None:
-            return None
-        listed.append([relative, digest])
-    for name in names:  # a file queued by the write-behind session and not on disk yet
-        session_file = data_dir / name
-        if not session_file.exists():
-            digest = digests.digest(session_file)
-            if digest is not None:
-                listed.append([name, digest])
-    digests.save()
-    return key(listed)
-
-
-def store_outputs(cache: PartitionCache, entry_key: str, data_dir: Path, names: list[str],
-                  value: Any) -> None:
-    """Keep what a stage wrote (`names`: its files and folders under `data_dir`) and its
-    result under `entry_key`."""
-    files = tree(data_dir, names)
-    dirs = sorted({str(p.relative_to(data_dir)) for name in names if (data_dir / name).is_dir()
-                   for p in [data_dir / name, *(data_dir / name).rglob("*")] if p.is_dir()})
-    cache.put(entry_key, {"result": value, "files": files, "dirs": dirs},
-              {str(i): data_dir / f for i, f in enumerate(files)}, kind="whole stages")
-
-
-def restore_outputs(cache: PartitionCache, entry_key: str, data_dir: Path,
-                    names: list[str]) -> tuple[bool, Any]:
-    """Put back what a stage wrote, each of `names` atomically (a folder swapped in whole);
-    (False, None) when the cache does not hold it whole."""
-    from builder import artifacts
-
-    entry = cache.get(entry_key)
-    if entry is None:
-        return False, None
-    files, dirs = entry.value["files"], set(entry.value["dirs"])
-
-    def put_back(i: int, target: Path) -> None:
-        if not entry.restore(str(i), target):
-            raise _Damaged  # leaves the block without swapping a partial folder in
-
-    try:
-        for name in names:
-            if name in dirs:
-                with artifacts.atomic_dir(data_dir / name) as tmp:
-                    for sub in sorted(d for d in dirs if d.startswith(name + "/")):
-                        (tmp / sub[len(name) + 1:]).mkdir(parents=True, exist_ok=True)
-                    for i, relative in enumerate(files):
-                        if relative.startswith(name + "/"):
-                            put_back(i, tmp / relative[len(name) + 1:])
-            elif name in files:
-                with artifacts.atomic_file(data_dir / name) as tmp:
-                    put_back(files.index(name), tmp)
-    except _Damaged:
-        return False, None
-    return True, entry.value["result"]
-
-
-class _Damaged(Exception):
-    """A file of a whole-stage entry failed its checksum."""

@@ -95,7 +95,8 @@ def _run_or_restore(ctx: Context, stage: Stage,
     """Run the stage, or restore its outputs from the cache when it holds the outputs of the
     same scope (recipe sections, code) run on the same inputs: `inputs.yaml` and every file
     the stages before it wrote."""
-    from builder.cache import inputs_digest, key, restore_outputs, store_outputs
+    from builder.cache import key
+    from builder.stage_cache import inputs_digest, restore_outputs, store_outputs
 
     cache = ctx.cache
     if cache is None or cache.off:

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 #: Code every data stage runs: the kernel it reads and writes artifacts with, and the pipeline
 #: (`python -m builder stage NAME` imports every stage module). Part of each stage's `code`.
 KERNEL_CODE = ("builder/__init__.py", "builder/artifacts.py", "builder/cache.py",
-               "builder/columns.py", "builder/errors.py", "builder/partitions.py",
-               "builder/rows.py", "builder/pipeline")
+               "builder/stage_cache.py", "builder/columns.py", "builder/errors.py",
+               "builder/partitions.py", "builder/rows.py", "builder/pipeline")
 
 
 @dataclass(frozen=True)

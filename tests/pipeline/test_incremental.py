@@ -238,3 +238,24 @@ def test_a_source_inputs_yaml_cannot_fingerprint_is_read_again_every_build(proje
     with sqlite3.connect(database) as connection:
         connection.execute("insert into reviews values (3, 'fine', 'a')")
     assert ingested() == 3
+
+
+def test_entries_written_by_other_code_are_never_used(project, monkeypatch) -> None:
+    """The code's fingerprint is part of every key: after a change to a stage's code (here its
+    fingerprint, as an edit would change it) nothing of the cache is reused."""
+    import builder.cache
+
+    root = project.root
+    project.recipe("inc", RECIPE)
+    (root / "logs").mkdir()
+    write_log(root / "logs" / "a.jsonl", 0, 3000)
+    calls = Calls(monkeypatch)
+    first = build(root)
+    pieces, functions = calls.pieces, calls.functions
+    calls.reset()
+    assert build(root) == first and (calls.pieces, calls.functions) == (0, 0)
+    real = builder.cache.code_fingerprint
+    monkeypatch.setattr(builder.cache, "code_fingerprint",
+                        lambda paths, root=None: "edited " + real(paths, root))
+    assert build(root) == first
+    assert (calls.pieces, calls.functions) == (pieces, functions)  # everything again

@@ -232,7 +232,7 @@ def selection_cost(ctx, train, features: list[str]) -> float:
     `builder.balance.choose.select` called as the augment stage calls it (no generator, no
     score cache), against `efficacy.fit_model` on each candidate's plan applied to the rows it
     cross-validates (the fit a build with that plan makes)."""
-    from builder.balance.candidates import candidates
+    from builder.balance.candidates import candidates, names
     from builder.balance.choose import Inputs, folds_of, select
     from builder.balance.crossval import apply
     from builder.balance.planner import plan_train, profile_table
@@ -244,9 +244,11 @@ def selection_cost(ctx, train, features: list[str]) -> float:
     profile = profile_table(recipe, train, features)
     targets = resolve(recipe.balance.resolved_target, before)
     seed = lambda *names: ctx.step_seed("augment", *names)  # noqa: E731
-    given = Inputs(train, label, features, None, None, before, targets,
-                   plan_train(recipe, before, profile), False, profile, recipe.balance.select,
-                   recipe.balance.k_neighbors, "bench", seed, None)
+    given = Inputs(train=train, label=label, features=features, text=None, group=None,
+                   before=before, targets=targets, plans=plan_train(recipe, before, profile),
+                   explicit=False, config=recipe.balance.select,
+                   k_neighbors=recipe.balance.k_neighbors, file="bench", seed=seed,
+                   synthesize=None, names=names(recipe))
     started = time.perf_counter()
     select(given)
     selecting = time.perf_counter() - started
@@ -255,7 +257,7 @@ def selection_cost(ctx, train, features: list[str]) -> float:
     counts = {c: int((data.rows[label].astype(str) == c).sum()) for c in before}
     fitting = 0.0
     for option in candidates(counts, {c: round(t * counts[c] / before[c]) if before[c] else 0
-                                      for c, t in targets.items()}, profile):
+                                      for c, t in targets.items()}, names(recipe)):
         built = apply(data.rows, option.plans(counts, "", "auto"), data,
                       recipe.balance.k_neighbors, seed, None)
         started = time.perf_counter()

@@ -6,22 +6,25 @@
 | `undersample` | shrinks to the target's class mix without growing any class: the largest table in that mix the rows allow |
 | `oversample`, `smote`, `synthetic` | reaches its target: classes above it are under-sampled, classes below it grown by the named strategy |
 
-A growing strategy a class cannot use falls back the way the rule-based planner would: a
-generator needs `MIN_MODEL_ROWS` rows of the class (else SMOTE), SMOTE two rows (else
-over-sampling). `smote` and `synthetic` are not candidates for free text, `synthetic` only when a
-generator is set. A candidate whose plan equals a simpler one's is left out.
+The growing candidates are every registered strategy that adds rows and that the recipe can use
+(`Strategy.problem`: no `smote` for free text, `synthetic` only with a generator...), in the
+order of their `rank`. A growing strategy a class cannot use falls back the way the rule-based
+planner would: a generator needs `MIN_MODEL_ROWS` rows of the class (else SMOTE), SMOTE two rows
+(else over-sampling). A candidate whose plan equals a simpler one's is left out.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import Any
+
 from builder.balance.planner import ClassPlan
-from builder.balance.strategies.base import TableProfile
+from builder.balance.strategies.base import strategies
 from builder.balance.strategies.synthetic import MIN_MODEL_ROWS
 
-#: Candidates, simplest first: within the tolerance the earlier one wins.
-ORDER = ("keep", "undersample", "oversample", "smote", "synthetic")
+#: The candidates that only keep or remove rows, before the growing ones.
+SHRINKING = ("keep", "undersample")
 
 
 @dataclass(frozen=True)
@@ -41,11 +44,11 @@ class Candidate:
         return tuple(sorted((c, self.targets[c], self.strategies[c]) for c in self.targets))
 
 
-def names(profile: TableProfile) -> list[str]:
-    """The candidates open to a table."""
-    text = profile.text_column is not None
-    return [n for n in ORDER if not (text and n in ("smote", "synthetic"))
-            and not (n == "synthetic" and not profile.generator)]
+def names(recipe: Any) -> list[str]:
+    """The candidates open to a recipe, simplest first."""
+    growing = sorted((s for s in strategies() if s.adds and s.problem(recipe) is None),
+                     key=lambda s: (s.rank, s.type_name))
+    return [*SHRINKING, *(s.type_name for s in growing)]
 
 
 def shrunk(before: dict[str, int], targets: dict[str, int]) -> dict[str, int]:
@@ -86,10 +89,10 @@ def candidate(name: str, before: dict[str, int], targets: dict[str, int]) -> Can
 
 
 def candidates(before: dict[str, int], targets: dict[str, int],
-               profile: TableProfile) -> list[Candidate]:
-    """Every distinct candidate open to the table, simplest first."""
+               open_to: list[str]) -> list[Candidate]:
+    """Every distinct candidate of `open_to` (names, simplest first) for these counts."""
     found, seen = [], set()
-    for name in names(profile):
+    for name in open_to:
         made = candidate(name, before, targets)
         if made.key() not in seen:
             seen.add(made.key())

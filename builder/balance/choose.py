@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 
 from builder.balance import folds as folding
-from builder.balance.candidates import ORDER, Candidate, candidate, candidates, grown
+from builder.balance.candidates import Candidate, candidate, candidates, grown
 from builder.balance.cache import ScoreCache
 from builder.balance.crossval import Folds, Synthesize, cross_validate
 from builder.balance.planner import ClassPlan
-from builder.balance.strategies.base import TableProfile, strategy
+from builder.balance.strategies.base import strategy
 from builder.errors import RecipeError
 from builder.rows import ID
 
@@ -96,13 +96,12 @@ def folds_of(train: pd.DataFrame, label: str, features: list[str], text: str | N
 
 
 def pick(scores: dict[str, float], tolerance: float) -> tuple[str, str]:
-    """(best, chosen): the best mean score, and the simplest candidate within `tolerance`."""
+    """(best, chosen): the best mean score, and the simplest candidate (the earliest in
+    `scores`) within `tolerance` of it."""
+    order = list(scores)
     valid = {n: s for n, s in scores.items() if not np.isnan(s)}
-    best = max(valid, key=lambda n: (valid[n], -ORDER.index(n) if n in ORDER else 0))
-    for name in ORDER:
-        if name in valid and valid[name] >= valid[best] - tolerance:
-            return best, name
-    return best, best
+    best = max(valid, key=lambda n: (valid[n], -order.index(n)))
+    return best, next(n for n in order if n in valid and valid[n] >= valid[best] - tolerance)
 
 
 @dataclass
@@ -118,12 +117,12 @@ class Inputs:
     targets: dict[str, int]  # the recipe's target per class
     plans: list[ClassPlan]  # the rule-based (auto) or the recipe's (explicit) plans
     explicit: bool
-    profile: TableProfile
     config: Any  # balance.select
     k_neighbors: int
     file: str  # the recipe file, for errors
     seed: Callable[..., int]
     synthesize: Synthesize | None  # None without a generator
+    names: list[str]  # the candidates open to the recipe, simplest first
     generator: str | None = None  # the generator's settings, part of the cache key
     cache_dir: Path | None = None
 
@@ -142,7 +141,7 @@ def select(given: Inputs) -> Selected:
                                       "chosen_by": RECIPE if explicit else "auto"})
     data = folds_of(given.train, given.label, given.features, given.text, given.group, config,
                     given.seed("select", "folds"))
-    options = candidates(given.before, given.targets, given.profile)
+    options = candidates(given.before, given.targets, given.names)
     names = [c.name for c in options]
     own = recipe_candidate(given.plans, given.before, {p.name: p.target for p in given.plans})
     same = next((c.name for c in options if c.key() == own.key()), None)

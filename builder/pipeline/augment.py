@@ -234,8 +234,8 @@ class Augmenter:
         (`builder.balance.choose`); an explicit plan is kept and scored next to auto's pick."""
         from dataclasses import asdict
 
+        from builder.balance.candidates import names
         from builder.balance.choose import Inputs, select, selectable
-        from builder.balance.planner import profile_table
         from builder.balance.targets import resolve
 
         if not plans or not selectable(self.recipe):
@@ -243,14 +243,16 @@ class Augmenter:
         balance, generator = self.balance, self.synthetic.generator_config
         before = self.before()
         selected = select(Inputs(
-            self.train, self.label, self.features,
-            self.task.text if self.task.type == "text-classification" else None,
-            self.recipe.split.group, before, resolve(balance.resolved_target, before), plans,
-            balance.strategy != "auto", profile_table(self.recipe, self.train, self.features),
-            balance.select, balance.k_neighbors, self.ctx.composed.display_file, self.seed,
-            self.synthesize if generator is not None else None,
-            repr(asdict(generator)) if generator is not None else None,
-            self.ctx.data_dir / ".cache" / "balance"))
+            train=self.train, label=self.label, features=self.features,
+            text=self.task.text if self.task.type == "text-classification" else None,
+            group=self.recipe.split.group, before=before,
+            targets=resolve(balance.resolved_target, before), plans=plans,
+            explicit=balance.strategy != "auto", config=balance.select,
+            k_neighbors=balance.k_neighbors, file=self.ctx.composed.display_file,
+            seed=self.seed, synthesize=self.synthesize if generator is not None else None,
+            names=names(self.recipe),
+            generator=repr(asdict(generator)) if generator is not None else None,
+            cache_dir=self.ctx.data_dir / ".cache" / "balance"))
         self.selections["balance"] = selected.report
         return selected.plans
 

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from builder.balance import folds as folding
-from builder.balance.candidates import candidate, candidates, shrunk
+from builder.balance.candidates import candidate, candidates, names, shrunk
 from builder.balance.choose import check_folds, pick
 from builder.balance.config import SelectConfig
-from builder.balance.strategies.base import TableProfile
 from builder.errors import RecipeError
 from tests.recipe_text import tabular_problems as problems
-
-PROFILE = TableProfile(numeric=3, categorical=1, generator="gaussian_copula")
 
 
 def frame(n: int = 600, share: float = 0.1, seed: int = 0) -> pd.DataFrame:
@@ -57,17 +56,29 @@ def test_sample_is_stratified_and_bounded() -> None:
     assert (np.diff(chosen) > 0).all()
 
 
-def test_candidates_simplest_first_and_distinct() -> None:
+def recipe(task: str = "tabular-classification", generator: str | None = "gaussian_copula"):
+    return SimpleNamespace(task=SimpleNamespace(type=task),
+                           synthetic=SimpleNamespace(generator=generator, mode="augment"))
+
+
+def test_candidates_come_from_the_registry_simplest_first() -> None:
+    assert names(recipe()) == ["keep", "undersample", "oversample", "smote", "synthetic"]
+    # Without a generator there is no synthetic candidate; a text task has no smote either.
+    assert names(recipe(generator=None)) == ["keep", "undersample", "oversample", "smote"]
+    assert names(recipe("text-classification", None)) == ["keep", "undersample", "oversample"]
+    assert "augment" in names(recipe("image-classification", None))
+
+
+def test_candidates_are_distinct_plans() -> None:
     before = {"good": 900, "bad": 100}
     targets = {"good": 900, "bad": 900}
-    found = candidates(before, targets, PROFILE)
+    found = candidates(before, targets, names(recipe()))
     assert [c.name for c in found] == ["keep", "undersample", "oversample", "smote", "synthetic"]
     assert found[1].targets == {"good": 100, "bad": 100}
     assert found[3].strategies == {"good": "keep", "bad": "smote"}
-    # Without a generator there is no synthetic candidate; a text task has no smote either.
-    text = TableProfile(numeric=0, categorical=0, text_column="review")
-    assert [c.name for c in candidates(before, targets, text)] == ["keep", "undersample",
-                                                                    "oversample"]
+    # Classes already balanced: undersampling is keeping, so it is no candidate of its own.
+    same = candidates({"a": 50, "b": 50}, {"a": 50, "b": 50}, names(recipe()))
+    assert [c.name for c in same] == ["keep"]
 
 
 def test_candidate_falls_back_for_small_classes() -> None:
@@ -81,6 +92,7 @@ def test_pick_prefers_the_simpler_plan_within_tolerance() -> None:
     assert pick(scores, 0.005) == ("oversample", "undersample")
     assert pick(scores, 0.0) == ("oversample", "oversample")
     assert pick({"keep": 0.8, "smote": 0.81}, 0.02) == ("smote", "keep")
+    assert pick({"keep": 0.8, "smote": 0.81}, 0.005) == ("smote", "smote")
 
 
 def test_bad_folds_is_a_recipe_error_naming_the_key() -> None:

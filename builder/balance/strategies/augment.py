@@ -18,6 +18,7 @@ class Augment(Oversample):
     origin = "augmented"
     suggested = False  # image tasks only: messages about any task do not offer it
     description = "over-sampling with seeded image augmentations"
+    rank = 15
 
     def problem(self, recipe: Any) -> str | None:
         if recipe.task.type != "image-classification":

@@ -104,6 +104,9 @@ class Strategy:
     description: ClassVar[str] = ""
     #: Whether `expected` suggests it in messages (not a strategy for some tasks only).
     suggested: ClassVar[bool] = True
+    #: Where `strategy: auto` tries a strategy that adds rows among its candidate plans, simplest
+    #: first (`builder.balance.candidates`): a tie within the tolerance goes to the lower rank.
+    rank: ClassVar[int] = 50
 
     def problem(self, recipe: Any) -> str | None:
         """Why `recipe` cannot use this strategy (the rest of the message after the key), or

@@ -22,6 +22,7 @@ class Oversample(Strategy):
     origin = "oversampled"
     copies = True
     description = "random over-sampling (duplicates)"
+    rank = 10
 
     def select(self, plan: ClassPlan, rows: np.ndarray, order: np.ndarray,
                total: int) -> Choice:

@@ -19,6 +19,7 @@ class Smote(Strategy):
     adds = True
     origin = "smote"
     description = "smote"
+    rank = 20
 
     def problem(self, recipe: Any) -> str | None:
         if recipe.task.type == "text-classification":

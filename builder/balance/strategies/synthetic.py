@@ -23,6 +23,7 @@ class Synthetic(Strategy):
     adds = True
     origin = "synthetic"
     description = "synthetic"
+    rank = 30
 
     def problem(self, recipe: Any) -> str | None:
         if recipe.synthetic.generator is None:

@@ -6,7 +6,8 @@ normal, beta and the empirical marginals of `builder.synthetic.marginals`), and 
 when `synthetic.select.budget` (seconds) allows them: the epochs that half the budget buys each
 (at the estimated `NEURAL_COST` seconds per row and epoch, for the model of every class), at
 least `MIN_EPOCHS`, at most `MAX_EPOCHS`. The choice depends on the budget, never on a clock, so
-a rebuild makes the same choice. Each class's real train rows are cut by a seeded hash of their `_id`:
+a rebuild makes the same choice. Each class's real train rows are cut by a seeded hash of their
+`_id`:
 `1 - holdout` of them fit the candidate (through the augment stage's `Synthesizer`, with the
 recipe's constraints and settings), which then makes as many rows of the class as were held out.
 Two scores of those rows against the held-out real rows:

@@ -15,7 +15,8 @@ class GaussianCopulaConfig(GeneratorConfig):
     """A Gaussian copula over per-column marginal distributions (fast, deterministic fit).
 
     `default_distribution: empirical` keeps each column's real distribution (ranks in, empirical
-    quantiles out: `builder.synthetic.marginals`). The marginals default to `norm`, not SDV's `beta`: beta's maximum-likelihood fit can diverge
+    quantiles out: `builder.synthetic.marginals`). The marginals default to `norm`, not SDV's
+    `beta`: beta's maximum-likelihood fit can diverge
     (on mlc_churn's `total_eve_minutes` it returned a = 3.9e6, and every sampled value was the
     same), while a normal fit is closed-form; values stay within the real range either way.
     """

@@ -1,7 +1,8 @@
 """Reading and atomically writing stage artifacts under `data/<recipe>/`.
 
 Every write goes to a temporary name beside its target and is renamed into place, so a failed or
-killed stage leaves the previous artifact whole. Folders are swapped with one atomic
+killed stage leaves the previous artifact whole. `builder build` writes a whole recipe folder that way
+(`atomic_dir(..., carry_over=True)`), so a build's outputs are published together. Folders are swapped with one atomic
 `renameat2(RENAME_EXCHANGE)` where the kernel offers it. Temporary names carry the writer's
 process id (`.<name>.<pid>.<random>.tmp`); the next write of the same target removes what a
 killed writer left behind.
@@ -51,17 +52,32 @@ def atomic_file(target: Path) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def atomic_dir(target: Path) -> Iterator[Path]:
-    """Yield an empty temporary folder beside `target`; swap it in if the block succeeds."""
+def atomic_dir(target: Path, carry_over: bool = False) -> Iterator[Path]:
+    """Yield an empty temporary folder beside `target`; swap it in if the block succeeds.
+
+    `carry_over`: first move into it what the old `target` holds and the block did not write
+    (a recipe folder's caches, files other commands wrote there), so that only what the block
+    wrote is replaced, all at once."""
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(target)
     tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent))
     tmp.chmod(0o777 & ~_umask())
     try:
         yield tmp
+        if carry_over:
+            _carry_over(target, tmp)
         replace_dir(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _carry_over(old: Path, new: Path) -> None:
+    """Move every entry of folder `old` that `new` lacks into `new` (renames: same folder)."""
+    if not old.is_dir():
+        return
+    for entry in os.scandir(old):
+        if not os.path.lexists(new / entry.name):
+            os.rename(entry.path, new / entry.name)
 
 
 @contextlib.contextmanager

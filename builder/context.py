@@ -41,6 +41,9 @@ class Context:
     #: The running stage's code fingerprint (`builder.cache.code_fingerprint`), for
     #: keys finer than `scope` (one labeling function's votes).
     code: str = ""
+    #: The folder `builder build` writes every stage into, swapped in as `data/<recipe>/`
+    #: at the end (`pipeline.runner.build`); None: the stages write `data/<recipe>/` itself.
+    staging: Path | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         # What a task on another process gets: no progress display, no engine.
@@ -87,8 +90,14 @@ class Context:
         return self.composed.recipe
 
     @property
-    def data_dir(self) -> Path:
+    def home(self) -> Path:
+        """`data/<recipe>/`: where the outputs are published, and where caches live."""
         return self.root / "data" / self.recipe.name
+
+    @property
+    def data_dir(self) -> Path:
+        """Where the stages write their outputs: the staging folder of a build, else `home`."""
+        return self.staging or self.home
 
     def artifact(self, name: str) -> Path:
         """Path of an artifact in this recipe's data folder."""

@@ -59,7 +59,7 @@ class HashCache:
 def compute_inputs(ctx: Context) -> dict[str, Any]:
     """Fingerprints of the files behind each source, of `labels/<recipe>/` and of the files
     labeling functions read (lookup lists, python modules)."""
-    cache = HashCache(ctx.data_dir / _HASH_CACHE)
+    cache = HashCache(ctx.home / _HASH_CACHE)  # a cache: not in a build's staging folder
     sources = {}
     for name, config in ctx.recipe.sources.items():
         files = config.input_files(ctx.root)

@@ -29,7 +29,8 @@ class FileDigests:
         except (OSError, ValueError):
             self.known = {}
 
-    def digest(self, path: Path) -> str | None:
+    def digest(self, path: Path, known_as: Path | None = None) -> str | None:
+        """The digest of `path`, remembered under `known_as` (default: `path`)."""
         from builder import artifacts
 
         session = artifacts._session
@@ -41,11 +42,11 @@ class FileDigests:
         except OSError:
             return None
         signature = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
-        known = self.known.get(str(path))
+        known = self.known.get(str(known_as or path))
         if known is not None and known[:3] == signature:
             return known[3]
         found = digest_file(path)
-        self.known[str(path)] = [*signature, found]
+        self.known[str(known_as or path)] = [*signature, found]
         return found
 
     def save(self) -> None:
@@ -71,12 +72,15 @@ def tree(data_dir: Path, names: list[str]) -> list[str]:
     return found
 
 
-def inputs_digest(cache: PartitionCache, data_dir: Path, names: list[str]) -> str | None:
-    """One digest of every file `names` hold under `data_dir` (None: one is missing)."""
+def inputs_digest(cache: PartitionCache, data_dir: Path, names: list[str],
+                  home: Path | None = None) -> str | None:
+    """One digest of every file `names` hold under `data_dir` (None: one is missing);
+    `home`: the folder `data_dir` is published as (a build's staging folder is swapped in as
+    `data/<recipe>/`), whose paths the digests are remembered under."""
     digests = FileDigests(cache)
     listed = []
     for relative in tree(data_dir, names):
-        digest = digests.digest(data_dir / relative)
+        digest = digests.digest(data_dir / relative, (home or data_dir) / relative)
         if digest is None:
             return None
         listed.append([relative, digest])

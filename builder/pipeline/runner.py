@@ -25,12 +25,14 @@ T = TypeVar("T")
 
 
 def compose_stage(ref: str, root: Path, overrides: Sequence[str] = (),
-                  inputs_behind: bool = False) -> Context:
+                  inputs_behind: bool = False, staging: Path | None = None) -> Context:
     """Compose and validate a recipe, then write its resolved `recipe.yaml` and `inputs.yaml`
-    (`inputs_behind`: the latter in a thread, see `fingerprints.write_resolved`)."""
+    (`inputs_behind`: the latter in a thread, see `fingerprints.write_resolved`; `staging`:
+    the folder the stages write into instead of `data/<recipe>/`, see `build`)."""
     from builder.pipeline import compose
 
-    ctx = Context(root=root, composed=load(ref, root, overrides), stages=STAGES)
+    ctx = Context(root=root, composed=load(ref, root, overrides), stages=STAGES,
+                  staging=staging)
     compose.run(ctx, None, inputs_behind=inputs_behind)
     return ctx
 
@@ -74,7 +76,7 @@ def _open_cache(ctx: Context, stage: Stage) -> None:
     from builder.cache import code_fingerprint, open_cache, stage_scope
 
     if ctx.cache is None:
-        ctx.cache = open_cache(ctx.data_dir, ctx.root, ctx.recipe.engine_config.cache)
+        ctx.cache = open_cache(ctx.home, ctx.root, ctx.recipe.engine_config.cache)
     resolved = ctx.composed.resolved()
     ctx.scope = stage_scope(stage.name, {s: resolved.get(s) for s in stage.sections}, stage.code)
     ctx.code = code_fingerprint(tuple(stage.code))
@@ -106,7 +108,7 @@ def _run_or_restore(ctx: Context, stage: Stage,
         return stage.run(ctx, source_of(stage, ctx))  # e.g. a database behind a URL
     before = [name for s in STAGES[:STAGES.index(stage)] for name in stage_outputs(s)
               if name != "recipe.yaml"]  # its sections are in the scope
-    digest = inputs_digest(cache, ctx.data_dir, before)
+    digest = inputs_digest(cache, ctx.data_dir, before, ctx.home)
     if digest is None:
         return stage.run(ctx, source_of(stage, ctx))
     engine = ctx.recipe.engine_config  # how sources are cut into parts: the artifacts' files
@@ -202,31 +204,59 @@ def build(ref: str, root: Path, overrides: Sequence[str] = (), progress: bool = 
     stderr (or on `console`) when it is a terminal. The engine is started once for all stages;
     metrics files are written in the background (`artifacts.write_behind`), and the input files
     hashed for `inputs.yaml` while the ingest stage reads them. One build of a recipe runs at
-    a time (`builder.lock`): another waits for it, or fails at once unless `wait`."""
+    a time (`builder.lock`): another waits for it, or fails at once unless `wait`. Every stage
+    writes into a staging folder (`_staged`), swapped in as `data/<recipe>/` once all are
+    done: a build that fails or is killed leaves the previous build's outputs, all of them."""
     from builder import artifacts
     from builder.lock import build_lock
     from builder.recipe.compose import locate
 
+    name = locate(ref, root).stem
     deferred: list[Callable[[], None]] = []
-    with build_lock(root, locate(ref, root).stem, wait), \
-            progress_display(progress, console) as display, artifacts.write_behind():
-        started = time.perf_counter()
-        ctx = compose_stage(ref, root, overrides, inputs_behind=True)
-        ctx.progress = progress
-        ctx.display = display
-        ctx.timings[STAGES[0].name] = time.perf_counter() - started
-        with _engine_for(ctx):
-            for stage in STAGES[1:]:
+    with build_lock(root, name, wait), progress_display(progress, console) as display, \
+            _staged(root / "data" / name) as staging:
+        ctx: Context | None = None
+        try:
+            with artifacts.write_behind():
+                started = time.perf_counter()
+                ctx = compose_stage(ref, root, overrides, inputs_behind=True, staging=staging)
+                ctx.progress = progress
+                ctx.display = display
+                ctx.timings[STAGES[0].name] = time.perf_counter() - started
+                with _engine_for(ctx):
+                    for stage in STAGES[1:]:
+                        if display is not None:
+                            display.stage_done()
+                            display.stage(stage.name)
+                        run_stage(stage.name, ctx, deferred)
+                ctx.wait_for_inputs()
                 if display is not None:
                     display.stage_done()
-                    display.stage(stage.name)
-                run_stage(stage.name, ctx, deferred)
-        ctx.wait_for_inputs()
-        if display is not None:
-            display.stage_done()
-    _store_deferred(ctx, deferred)
+        except BaseException:
+            if ctx is not None:  # inputs.yaml's thread: not into a staging folder being removed
+                with contextlib.suppress(BaseException):
+                    ctx.wait_for_inputs()
+            raise
+        _store_deferred(ctx, deferred)  # hard links to the staged files: they follow the swap
+    ctx.staging = None
     ctx.display = None
     return ctx
+
+
+@contextlib.contextmanager
+def _staged(home: Path) -> Iterator[Path]:
+    """A staging folder beside `home` (`data/.<recipe>.<pid>.<random>.tmp`, removed as a
+    leftover once its process is gone), swapped in as `home` if the block succeeds, with what
+    only `home` holds (caches, files other commands wrote) carried over. Its `.cache` links to
+    `home/.cache` during the block, so caches stay where they are (fitted synthesizers, ...)."""
+    from builder import artifacts
+
+    (home / ".cache").mkdir(parents=True, exist_ok=True)
+    with artifacts.atomic_dir(home, carry_over=True) as staging:
+        link = staging / ".cache"
+        link.symlink_to((home / ".cache").absolute(), target_is_directory=True)
+        yield staging
+        link.unlink()  # the real one is carried over
 
 
 def _store_deferred(ctx: Context, deferred: list[Callable[[], None]]) -> None:

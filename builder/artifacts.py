@@ -1,11 +1,11 @@
 """Reading and atomically writing stage artifacts under `data/<recipe>/`.
 
 Every write goes to a temporary name beside its target and is renamed into place, so a failed or
-killed stage leaves the previous artifact whole. `builder build` writes a whole recipe folder that way
-(`atomic_dir(..., carry_over=True)`), so a build's outputs are published together. Folders are swapped with one atomic
-`renameat2(RENAME_EXCHANGE)` where the kernel offers it. Temporary names carry the writer's
-process id (`.<name>.<pid>.<random>.tmp`); the next write of the same target removes what a
-killed writer left behind.
+killed stage leaves the previous artifact whole. Folders are swapped with one atomic
+`renameat2(RENAME_EXCHANGE)` where the kernel offers it; `builder build` swaps in a whole
+recipe folder that way (`atomic_dir(..., carry_over=True)`), so a build's outputs are published
+together. Temporary names carry the writer's process id (`.<name>.<pid>.<random>.tmp`); the
+next write of the same target removes what a killed writer left behind.
 
 Inside `write_behind()` (what `builder build` uses), JSON artifacts are written by background
 threads and renamed into place in the order they were written; reading an artifact written in

@@ -121,5 +121,5 @@ def output_error(error: OSError, doing: str, output: str = "") -> OutputError:
     return OutputError(
         f"{where} ({reason}) during {doing}. Each output is written to a temporary file or "
         "folder and moved into place when complete, so the previous outputs are as they were "
-        "(a stage that finished earlier in this run has replaced its own). Expected a "
+        "(under `dvc repro`, a stage that finished earlier has replaced its own). Expected a "
         "writable folder with free space: check its permissions, mount and disk space.")

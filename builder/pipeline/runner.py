@@ -253,10 +253,41 @@ def _staged(home: Path) -> Iterator[Path]:
 
     (home / ".cache").mkdir(parents=True, exist_ok=True)
     with artifacts.atomic_dir(home, carry_over=True) as staging:
+        _check_movable(home, staging)
         link = staging / ".cache"
         link.symlink_to((home / ".cache").absolute(), target_is_directory=True)
         yield staging
         link.unlink()  # the real one is carried over
+
+
+def _check_movable(home: Path, staging: Path) -> None:
+    """Fail before the stages run, not at the swap, where entries cannot move between `home`
+    and its staging folder: a `home` that cannot be written (the OSError), or that is a mount
+    point of its own."""
+    import errno
+    import os
+    import tempfile
+
+    from builder import artifacts
+    from builder.errors import FlywheelError
+
+    probe = home / ".publish-probe"
+    artifacts.remove_leftovers(probe)  # a killed build's
+    fd, name = tempfile.mkstemp(prefix=f".{probe.name}.{os.getpid()}.", suffix=".tmp", dir=home)
+    os.close(fd)
+    try:
+        os.rename(name, staging / probe.name)
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+        raise FlywheelError(
+            f"{os.path.relpath(home)}: a mount point of its own; `builder build` writes a "
+            "recipe's outputs into a folder beside it and swaps it in, so expected it on the "
+            "same mount as data/ (mount data/ itself instead), or run the stages with "
+            "`dvc repro`.") from None
+    finally:
+        Path(name).unlink(missing_ok=True)
+        (staging / probe.name).unlink(missing_ok=True)
 
 
 def _store_deferred(ctx: Context, deferred: list[Callable[[], None]]) -> None:

@@ -25,7 +25,7 @@ def outputs(data: Path) -> dict[str, str]:
     kept across builds on purpose)."""
     return {str(p.relative_to(data)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(data.rglob("*"))
-            if p.is_file() and not p.relative_to(data).parts[0].startswith(".")}
+            if p.is_file() and p.relative_to(data).parts[0] not in (".cache", ".hashes.json")}
 
 
 def staging(root: Path) -> list[Path]:
@@ -100,3 +100,22 @@ def test_racing_builds_leave_exactly_one_build(tiny) -> None:
             assert build.returncode == 0, err
         assert outputs(data) in (alone["1"], alone["2"])
         assert staging(tiny.root) == []
+
+
+def test_a_recipe_folder_that_is_a_mount_point_fails_before_the_stages_run(tiny) -> None:
+    import os
+    import shutil
+
+    from tests.hostile.conftest import run_with
+
+    if os.geteuid() != 0 or shutil.which("unshare") is None or subprocess.run(
+            ["unshare", "-m", "true"], capture_output=True).returncode != 0:
+        pytest.skip("needs root and mount namespaces to bind-mount data/tiny")
+    cli(tiny.root, "build", "tiny", "--quiet", code=0)
+    data = tiny.root / "data/tiny"
+    before = outputs(data)
+    mounted = ["unshare", "-m", "sh", "-c", f'mount --bind "{data}" "{data}" && exec "$@"', "sh"]
+    ending = run_with(tiny.root, mounted, {}, "build", "tiny", "--quiet", "split.seed=4")
+    assert ending.code == 2
+    assert "data/tiny: a mount point of its own" in ending.err
+    assert outputs(data) == before and staging(tiny.root) == []

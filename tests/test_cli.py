@@ -36,9 +36,8 @@ def test_broken_recipe_exits_2_with_the_message_and_no_traceback(example_project
     assert result.stdout == ""
     assert result.stderr == (
         "error: recipe is invalid (1 error):\n- recipes/broken.yaml: sources.shop.type: unknown "
-        "source type 'cvs'; expected 'csv', 'feedback', 'hf', 'jsonl', 'parquet' or 'sql'. Did "
-        "you mean "
-        "'csv'?\n")
+        "source type 'cvs'; expected 'csv', 'feedback', 'hf', 'image_manifest', 'imagefolder', "
+        "'jsonl', 'parquet' or 'sql'. Did you mean 'csv'?\n")
 
 
 def test_debug_shows_the_traceback(example_project) -> None:

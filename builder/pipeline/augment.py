@@ -71,7 +71,8 @@ STAGE = Stage(
     reads="split",
     writes=("augmented", "metrics/augment.json"),
     sections=("seed", "task", "balance", "synthetic"),
-    code=(*KERNEL_CODE, "builder/recipe/registry.py", "builder/balance", "builder/synthetic"),
+    code=(*KERNEL_CODE, "builder/context.py", "builder/engine", "builder/recipe",
+          "builder/balance", "builder/synthetic", "builder/images"),
     run=run,
 )
 

@@ -72,12 +72,20 @@ def atomic_dir(target: Path, carry_over: bool = False) -> Iterator[Path]:
 
 
 def _carry_over(old: Path, new: Path) -> None:
-    """Move every entry of folder `old` that `new` lacks into `new` (renames: same folder)."""
+    """Move every entry of folder `old` that `new` lacks into `new` (renames: same file
+    system); if one cannot move, those moved go back (`new` is about to be removed)."""
     if not old.is_dir():
         return
-    for entry in os.scandir(old):
-        if not os.path.lexists(new / entry.name):
-            os.rename(entry.path, new / entry.name)
+    moved: list[str] = []
+    try:
+        for entry in os.scandir(old):
+            if not os.path.lexists(new / entry.name):
+                os.rename(entry.path, new / entry.name)
+                moved.append(entry.name)
+    except OSError:
+        for name in moved:
+            os.rename(new / name, old / name)
+        raise
 
 
 @contextlib.contextmanager

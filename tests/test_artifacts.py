@@ -72,3 +72,40 @@ def test_write_behind_stops_at_the_first_failed_write(tmp_path: Path) -> None:
         with artifacts.write_behind() as session:
             session.write(tmp_path / "first", None, fail)
     assert artifacts._session is None
+
+
+def test_atomic_dir_carries_over_what_the_block_did_not_write(tmp_path: Path) -> None:
+    target = tmp_path / "recipe"
+    (target / ".cache").mkdir(parents=True)
+    (target / ".cache" / "entry").write_text("kept")
+    (target / "report.html").write_text("kept")
+    (target / "recipe.yaml").write_text("old")
+    with artifacts.atomic_dir(target, carry_over=True) as staging:
+        (staging / "recipe.yaml").write_text("new")
+        assert (target / "recipe.yaml").read_text() == "old"  # nothing published yet
+    assert (target / "recipe.yaml").read_text() == "new"
+    assert (target / ".cache" / "entry").read_text() == "kept"
+    assert (target / "report.html").read_text() == "kept"
+    assert list(tmp_path.glob(".*.tmp")) == []
+
+
+def test_carry_over_puts_back_what_it_moved_when_a_move_fails(tmp_path: Path,
+                                                              monkeypatch) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir()
+    new.mkdir()
+    for name in ("a", "b", "c"):
+        (old / name).write_text(name)
+    real_rename, calls = os.rename, []
+
+    def rename_twice(source, target):
+        calls.append(source)
+        if len(calls) == 2:
+            raise OSError(18, "Invalid cross-device link")
+        real_rename(source, target)
+
+    monkeypatch.setattr(os, "rename", rename_twice)
+    with pytest.raises(OSError):
+        artifacts._carry_over(old, new)
+    assert sorted(p.name for p in old.iterdir()) == ["a", "b", "c"]
+    assert list(new.iterdir()) == []

@@ -39,12 +39,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from builder.lock import build_lock
     from builder.pipeline import runner
+    from builder.recipe.compose import locate
     from builder.summary import print_summary
 
-    ctx = runner.build(args.recipe, root_of(args), args.overrides, progress=not args.quiet,
-                       wait=not args.no_wait)
-    print_summary(ctx)
+    root = root_of(args)
+    with build_lock(root, locate(args.recipe, root).stem, not args.no_wait):
+        ctx = runner.build(args.recipe, root, args.overrides, progress=not args.quiet)
+        print_summary(ctx)  # from this build's files: no other build replaces them meanwhile
     return 0
 
 

@@ -27,6 +27,9 @@ class Source:
 
     Config: ClassVar[type[SourceConfig]] = SourceConfig
     type_name: ClassVar[str]
+    #: The engine's `threads`, set by ingest before `pieces`: sources that cut files into
+    #: pieces may size them so that the threads finish close together (CSV).
+    threads: int = 1
 
     def __init__(self, name: str, config: SourceConfig, root: Path):
         self.name = name

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 from builder.recipe.registry import SOURCES
 from builder.recipe.schema import CheckContext, Problems
 from builder.sources.base import COMPRESSED, FileSource, FileSourceConfig, head_bytes
+from builder.sources.csv_cuts import cuttable_encoding, read_range, record_ranges
 from builder.sources.encodings import detect_encoding, undecodable
 
 if TYPE_CHECKING:
@@ -108,16 +109,84 @@ class CsvSource(FileSource):
         tables = list(self.read_batches(str(path), 1 << 62))
         return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
 
+    def pieces(self, partition_bytes: int) -> list:
+        """A file larger than `partition_bytes` is cut into pieces `(file, begin, end, schema,
+        block)` of whole records, at fixed offsets from its start (`csv_cuts`): multiples of
+        `partition_bytes / threads`, so that the threads finish close together and an append
+        changes only the last piece. Every piece is read with the column types of the file's
+        first block (`schema`, inferred from `block` bytes, as a stream would). A file that
+        cannot be cut (compressed, UTF-16, `line_terminator: "\\n"`, a stray quote) is one
+        piece, its path."""
+        import pyarrow as pa
+
+        pieces: list = []
+        cut = -(-partition_bytes // max(1, self.threads))
+        for path in map(Path, super().pieces(partition_bytes)):
+            try:
+                ranges = self._ranges(path, partition_bytes, cut)
+                if ranges is None or len(ranges) < 2:
+                    pieces.append(str(path))
+                    continue
+                schema, block = self._file_schema(path, min(partition_bytes, BLOCK_BYTES))
+            except (OSError, ValueError, pa.ArrowException) as error:
+                raise self.unreadable(path, error) from error
+            pieces.extend((str(path), begin, end, schema, block) for begin, end in ranges)
+        return pieces
+
+    def _ranges(self, path: Path, partition_bytes: int, cut: int):
+        if (path.name.endswith(COMPRESSED) or self.config.line_terminator != "any"
+                or path.stat().st_size <= partition_bytes
+                or not cuttable_encoding(self.encoding_of(path), self.config.delimiter)):
+            return None
+        return record_ranges(path, cut, self.config.newlines_in_values, self.config.delimiter)
+
+    def _file_schema(self, path: Path, block: int):
+        """The columns and types a stream of `path` in blocks of `block` bytes reads (from its
+        first block, grown while a record is longer), and the block they come from."""
+        import pyarrow.csv as pcsv
+
+        encoding = self.encoding_of(path)
+        for size in self._block_sizes(block):
+            try:
+                return pcsv.open_csv(path, **self._options(encoding, size)).schema, size
+            except Exception as error:  # noqa: BLE001 - pyarrow's ArrowInvalid
+                if "invalid utf8" in str(error).lower():
+                    raise self.error(undecodable(path, encoding, self.config.encoding == "auto")) \
+                        from error
+                if not self._straddles(error, size):
+                    raise
+        raise AssertionError("unreachable")
+
     def piece_bytes(self, piece):
-        """The size of a piece (a file), unless it is compressed."""
+        """The size of a piece (a byte range, or a file unless it is compressed)."""
+        if isinstance(piece, tuple):
+            return piece[2] - piece[1]
         return None if piece.endswith(COMPRESSED) else Path(piece).stat().st_size
+
+    def piece_digest(self, piece):
+        """A byte range: its bytes, where it begins and the file's column types (unchanged by
+        an append, `pieces`); a whole file: its bytes."""
+        if not isinstance(piece, tuple):
+            return super().piece_digest(piece)
+        from builder.cache import digest_bytes, key
+
+        path, begin, end, schema, block = piece
+        try:
+            data = read_range(Path(path), begin, end)
+        except OSError:
+            return None
+        return key(path, begin, digest_bytes(data), schema.to_string(), block)
 
     def read_batches(self, piece, partition_bytes):
         """A file streamed in tables of about `partition_bytes` of CSV, parsed in blocks of
         `BLOCK_BYTES` (pyarrow parses blocks in parallel, not the inside of one, and makes a
         batch of each; column types come from the first block, as in `pyarrow.csv.read_csv`
         and pandas). A record longer than a block makes the blocks grow (the file is read
-        again from its start, skipping the rows already given)."""
+        again from its start, skipping the rows already given). A byte range (`pieces`) is
+        one table."""
+        if isinstance(piece, tuple):
+            yield from self._read_range(*piece)
+            return
         path = Path(piece)
         encoding = self.encoding_of(path, count=True)
         if self.config.line_terminator != "any":
@@ -133,6 +202,43 @@ class CsvSource(FileSource):
             except Exception as error:  # noqa: BLE001 - pyarrow's ArrowInvalid
                 if not self._straddles(error, block):
                     raise
+
+    def _read_range(self, path: str, begin: int, end: int, schema, block: int):
+        """The records in bytes `[begin, end)` of a file (its header when `begin` is 0), with
+        the file's column types."""
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+
+        file = Path(path)
+        encoding = self.encoding_of(file, count=begin == 0)
+        data = pa.py_buffer(read_range(file, begin, end))
+        for size in self._block_sizes(BLOCK_BYTES):
+            options = self._options(encoding, size)
+            options["convert_options"].column_types = schema
+            if begin > 0:
+                options["read_options"].column_names = schema.names
+            try:
+                table = pcsv.read_csv(data, **options)
+            except pa.ArrowInvalid as error:
+                if "invalid utf8" in str(error).lower():
+                    raise self.error(undecodable(file, encoding, self.config.encoding == "auto")) \
+                        from error
+                if "conversion error" in str(error).lower():
+                    raise self._type_error(file, error, block) from error
+                if not self._straddles(error, size):
+                    raise
+                continue
+            if table.num_rows or begin == 0:
+                yield self._checked(table.cast(schema), file, encoding)
+            return
+
+    def _type_error(self, path: Path, error: Exception, block: int):
+        return self.error(
+            f"cannot read {path}: {' '.join(str(error).split())} Column types are "
+            f"inferred from the file's first {block:,} "
+            "bytes (as pyarrow's and pandas' CSV readers do); expected the values "
+            "further on to fit them. Write such a column's first values as the wider "
+            "type (1.0, not 1), or convert the file to parquet with explicit types.")
 
     @staticmethod
     def _block_sizes(first: int):
@@ -176,13 +282,7 @@ class CsvSource(FileSource):
                         from error
                 if first or "conversion error" not in str(error).lower():
                     raise
-                raise self.error(
-                    f"cannot read {path}: {' '.join(str(error).split())} Column types are "
-                    f"inferred from the file's first {block:,} "
-                    "bytes (as pyarrow's and pandas' CSV readers do); expected the values "
-                    "further on to fit them. Write such a column's first values as the wider "
-                    "type (1.0, not 1), or convert the file to parquet with explicit types."
-                ) from error
+                raise self._type_error(path, error, block) from error
             first = False
             if skip >= batch.num_rows:
                 skip -= batch.num_rows

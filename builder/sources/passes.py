@@ -48,6 +48,8 @@ def ingest(ctx: Context, target: Path) -> dict[str, Any]:
     metrics."""
     sources = {name: SOURCES.get(config.type)(name, config, ctx.root)
                for name, config in ctx.recipe.sources.items()}
+    for source in sources.values():  # pieces are cut alike on every engine
+        source.threads = ctx.recipe.engine_config.threads
     pieces = [(name, piece) for name, source in sources.items()
               for piece in source.pieces(ctx.partition_bytes)]
     plan = make_plan(ctx, sources)

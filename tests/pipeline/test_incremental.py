@@ -259,3 +259,38 @@ def test_entries_written_by_other_code_are_never_used(project, monkeypatch) -> N
                         lambda paths, root=None: "edited " + real(paths, root))
     assert build(root) == first
     assert (calls.pieces, calls.functions) == (pieces, functions)  # everything again
+
+
+def write_csv(path: Path, start: int, rows: int) -> None:
+    """Append `rows` CSV records (ids from `start`; some texts quoted, with a comma, a doubled
+    quote or a line break inside) to `path`, its header first when it is new."""
+    rng = random.Random(start)
+    texts = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 12)))
+             for _ in range(rows)]
+    quoted = ['"{}, {}"', '"{}\n{}"', '"{} ""{}"""']
+    lines = [f"r{i},{rng.choice(quoted).format(t, t[:4]) if i % 5 == 0 else t},"
+             f"{rng.randint(1, 5)}" for i, t in zip(range(start, start + rows), texts)]
+    with path.open("a") as fh:
+        fh.write(("" if path.stat().st_size else "id,text,stars\n") + "\n".join(lines) + "\n")
+
+
+@pytest.mark.slow
+def test_rows_appended_to_a_csv_read_only_its_last_pieces(project, monkeypatch) -> None:
+    """A CSV file is cut at fixed offsets from its start (multiples of partition_size /
+    threads): rows appended to it change only its last piece and add new ones, which are the
+    only pieces read again; the rebuild writes a clean build's bytes."""
+    root = project.root
+    project.recipe("inc", RECIPE.replace('{type: jsonl, path: "logs/*.jsonl"}',
+                                         '{type: csv, path: "logs/*.csv", key: [id]}'))
+    (root / "logs").mkdir()
+    log = root / "logs" / "a.csv"
+    log.touch()
+    write_csv(log, 0, 6000)  # about 260 KiB: 8 pieces of 32 KiB (64 KiB / 2 threads)
+    calls = Calls(monkeypatch)
+    build(root)
+    assert calls.pieces >= 7
+    calls.reset()
+    write_csv(log, 6000, 60)
+    incremental = build(root)
+    assert 1 <= calls.pieces <= 2 and calls.functions == 3 * calls.pieces
+    assert incremental == clean_build(root)

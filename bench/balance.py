@@ -249,7 +249,8 @@ def selection_cost(ctx, train, features: list[str]) -> float:
                    before=before, targets=targets, plans=plan_train(recipe, before, profile),
                    explicit=False, config=recipe.balance.select,
                    k_neighbors=recipe.balance.k_neighbors, file="bench", seed=seed,
-                   synthesize=None, names=names(recipe))
+                   synthesize=None, names=names(recipe),
+                   threads=getattr(recipe.engine_config, "threads", 1))
     started = time.perf_counter()
     select(given)
     selecting = time.perf_counter() - started
@@ -319,7 +320,8 @@ def run_table(name: str, table: Table, max_rows: int, log) -> dict:
                     VARIANTS["smote"]), train, features)
                 selection = metrics.get("balance", {}).get("selection", {})
                 log(f"{name}: auto candidates " + ", ".join(
-                    f"{n} {c['mean']:.3f}" for n, c in selection.get("candidates", {}).items()))
+                    f"{n} {c['mean']:.3f} {c['fold_scores']}"
+                    for n, c in selection.get("candidates", {}).items()))
             log(f"{name}: {variant} {row[variant]:.3f} ({wall:.1f} s)")
         return row
     finally:

@@ -1,4 +1,5 @@
-"""The plans `balance.strategy: auto` chooses between, simplest first.
+"""The plans `balance.strategy: auto` chooses between, simplest first: `keep`, then by rank
+(`oversample`, `undersample` at `UNDERSAMPLE_RANK`, then the strategies that invent rows).
 
 | candidate | every class ... |
 |---|---|
@@ -23,8 +24,10 @@ from builder.balance.planner import ClassPlan
 from builder.balance.strategies.base import strategies
 from builder.balance.strategies.synthetic import MIN_MODEL_ROWS
 
-#: The candidates that only keep or remove rows, before the growing ones.
-SHRINKING = ("keep", "undersample")
+#: Where `undersample` goes among the growing candidates' ranks: after `oversample` (10), which
+#: keeps every real row, before those that invent rows (augment 15, smote 20, synthetic 30).
+#: Simpler means keeping more of the real rows as they are: under-sampling throws some away.
+UNDERSAMPLE_RANK = 12
 
 
 @dataclass(frozen=True)
@@ -46,9 +49,9 @@ class Candidate:
 
 def names(recipe: Any) -> list[str]:
     """The candidates open to a recipe, simplest first."""
-    growing = sorted((s for s in strategies() if s.adds and s.problem(recipe) is None),
-                     key=lambda s: (s.rank, s.type_name))
-    return [*SHRINKING, *(s.type_name for s in growing)]
+    growing = [(s.rank, s.type_name) for s in strategies()
+               if s.adds and s.problem(recipe) is None]
+    return ["keep", *(name for _, name in sorted([*growing, (UNDERSAMPLE_RANK, "undersample")]))]
 
 
 def shrunk(before: dict[str, int], targets: dict[str, int]) -> dict[str, int]:

@@ -95,13 +95,23 @@ def folds_of(train: pd.DataFrame, label: str, features: list[str], text: str | N
     return Folds(rows, numbers, config.fold_count, features, label, text)
 
 
-def pick(scores: dict[str, float], tolerance: float) -> tuple[str, str]:
+def pick(scores: dict[str, float], tolerance: float,
+         spread: dict[str, float] | None = None) -> tuple[str, str]:
     """(best, chosen): the best mean score, and the simplest candidate (the earliest in
-    `scores`) within `tolerance` of it."""
+    `scores`) within `tolerance` of it, or within the best one's standard error over the folds
+    (`spread`) when that is wider: the one-standard-error rule, since three folds cannot tell
+    apart plans closer than that."""
     order = list(scores)
     valid = {n: s for n, s in scores.items() if not np.isnan(s)}
     best = max(valid, key=lambda n: (valid[n], -order.index(n)))
-    return best, next(n for n in order if n in valid and valid[n] >= valid[best] - tolerance)
+    margin = max(tolerance, (spread or {}).get(best, 0.0))
+    return best, next(n for n in order if n in valid and valid[n] >= valid[best] - margin)
+
+
+def standard_error(values: list[float]) -> float:
+    """The standard error of the mean of fold scores (0 for fewer than two)."""
+    found = [v for v in values if not np.isnan(v)]
+    return float(np.std(found, ddof=1) / np.sqrt(len(found))) if len(found) > 1 else 0.0
 
 
 @dataclass
@@ -125,6 +135,7 @@ class Inputs:
     names: list[str]  # the candidates open to the recipe, simplest first
     generator: str | None = None  # the generator's settings, part of the cache key
     cache_dir: Path | None = None
+    threads: int = 1  # folds scored at once (`engine.threads`)
 
 
 def select(given: Inputs) -> Selected:
@@ -157,14 +168,17 @@ def select(given: Inputs) -> Selected:
                                         given.seed("select", "cache"), given.generator])
     scores = cross_validate(data, given.before, given.targets, names, make,
                             score(config.metric), given.k_neighbors, given.seed,
-                            given.synthesize, cache)
+                            given.synthesize, cache, given.threads)
     means = {n: scores.mean(n) for n in names}
-    best, auto_pick = pick({n: m for n, m in means.items() if n != RECIPE}, config.tolerance)
+    spread = {n: standard_error(scores.folds[n]) for n in names}
+    best, auto_pick = pick({n: m for n, m in means.items() if n != RECIPE}, config.tolerance,
+                           spread)
     by_name = {c.name: c for c in options}
     report = {**base, "rows": len(data.rows),
               "candidates": {n: {"plan": by_name.get(n, own).strategies,
                                  "targets": by_name.get(n, own).targets,
-                                 "fold_scores": scores.folds[n], "mean": round(means[n], 4)}
+                                 "fold_scores": scores.folds[n], "mean": round(means[n], 4),
+                                 "standard_error": round(spread[n], 4)}
                              for n in names},
               "best": best, "auto_pick": auto_pick,
               "chosen": (same or RECIPE) if explicit else auto_pick,
@@ -182,8 +196,11 @@ def reason(report: dict[str, Any], chosen: str) -> str:
             f"folds of {report['rows']} real train rows")
     best = report["best"]
     if best != chosen:
-        return text + (f"; {best} scored {means[best]:.3f}, within the tolerance "
-                       f"{report['tolerance']:g}, and {chosen} is simpler")
+        error = report["candidates"][best].get("standard_error", 0.0)
+        within = (f"within its standard error {error:.3f} over the folds"
+                  if error > report["tolerance"] else f"within the tolerance "
+                  f"{report['tolerance']:g}")
+        return text + f"; {best} scored {means[best]:.3f}, {within}, and {chosen} is simpler"
     others = ", ".join(f"{n} {m:.3f}" for n, m in means.items() if n != chosen)
     return text + (f", above {others}" if others else "")
 

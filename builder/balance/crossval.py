@@ -100,22 +100,28 @@ def predict(fit: pd.DataFrame, valid: pd.DataFrame, data: Folds, seed: int,
 def cross_validate(data: Folds, before: dict[str, int], targets: dict[str, int],
                    names: list[str], make: Callable[[str, dict, dict], Candidate], metric: Any,
                    k_neighbors: int, seed: Callable[..., int],
-                   synthesize: Synthesize | None, cache: ScoreCache) -> Scores:
+                   synthesize: Synthesize | None, cache: ScoreCache, threads: int = 1) -> Scores:
     """Every candidate's score on every fold (see the module docstring); `make(name, counts,
     targets)` gives candidate `name` for a fold's counts and targets. Every candidate of a fold
-    gets the same seeds, so that they differ by their plans only."""
-    scores = Scores({n: [] for n in names})
+    gets the same seeds, so that they differ by their plans only. Up to `threads` folds are
+    scored at once (the gradient boosting and the resampling release the GIL; every score is
+    seeded by its fold, so the order does not matter); candidates that call the generator run
+    one at a time afterwards (its fit seeds global generators)."""
     labels = data.rows[data.label].astype(str).to_numpy()
     minority = min(before, key=lambda c: (before[c] if before[c] else np.inf, c))
-    for fold in range(data.count):
+
+    def fold_scores(fold: int, generated: bool) -> dict[str, float]:
         fit = data.rows[data.folds != fold].reset_index(drop=True)
         valid = data.rows[data.folds == fold].reset_index(drop=True)
         fit_labels = labels[data.folds != fold]
         counts = {c: int((fit_labels == c).sum()) for c in before}
         fold_targets = scaled(targets, before, counts)
         truth = valid[data.label].astype(str).to_numpy()
-        for name in scores.folds:
+        values = {}
+        for name in names:
             plan = make(name, counts, fold_targets)
+            if ("synthetic" in plan.strategies.values()) != generated:
+                continue
             key = cache.key(fold, plan.key())
             value = cache.get(key)
             if value is None:
@@ -127,5 +133,12 @@ def cross_validate(data: Folds, before: dict[str, int], targets: dict[str, int],
                                                     metric.needs_probabilities)
                 value = round(metric(truth, predicted, proba, classes, minority), 4)
                 cache.put(key, value)
-            scores.folds[name].append(value)
-    return scores
+            values[name] = value
+        return values
+
+    from builder.engine import ordered_map
+
+    folds = range(data.count)
+    plain = list(ordered_map(lambda f: fold_scores(f, False), folds, max(threads, 1)))
+    generated = [fold_scores(f, True) for f in folds]
+    return Scores({n: [{**plain[f], **generated[f]}[n] for f in folds] for n in names})

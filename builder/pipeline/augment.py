@@ -253,7 +253,8 @@ class Augmenter:
             seed=self.seed, synthesize=self.synthesize if generator is not None else None,
             names=names(self.recipe),
             generator=repr(asdict(generator)) if generator is not None else None,
-            cache_dir=self.ctx.data_dir / ".cache" / "balance"))
+            cache_dir=self.ctx.data_dir / ".cache" / "balance",
+            threads=getattr(self.recipe.engine_config, "threads", 1)))
         self.selections["balance"] = selected.report
         return selected.plans
 

@@ -10,7 +10,7 @@ import pytest
 
 from builder.balance import folds as folding
 from builder.balance.candidates import candidate, candidates, names, shrunk
-from builder.balance.choose import check_folds, pick
+from builder.balance.choose import check_folds, pick, standard_error
 from builder.balance.config import SelectConfig
 from builder.errors import RecipeError
 from tests.recipe_text import tabular_problems as problems
@@ -62,10 +62,12 @@ def recipe(task: str = "tabular-classification", generator: str | None = "gaussi
 
 
 def test_candidates_come_from_the_registry_simplest_first() -> None:
-    assert names(recipe()) == ["keep", "undersample", "oversample", "smote", "synthetic"]
+    # Simpler is keeping more real rows as they are: over-sampling keeps every one,
+    # under-sampling drops some, the rest invent rows.
+    assert names(recipe()) == ["keep", "oversample", "undersample", "smote", "synthetic"]
     # Without a generator there is no synthetic candidate; a text task has no smote either.
-    assert names(recipe(generator=None)) == ["keep", "undersample", "oversample", "smote"]
-    assert names(recipe("text-classification", None)) == ["keep", "undersample", "oversample"]
+    assert names(recipe(generator=None)) == ["keep", "oversample", "undersample", "smote"]
+    assert names(recipe("text-classification", None)) == ["keep", "oversample", "undersample"]
     assert "augment" in names(recipe("image-classification", None))
 
 
@@ -73,8 +75,8 @@ def test_candidates_are_distinct_plans() -> None:
     before = {"good": 900, "bad": 100}
     targets = {"good": 900, "bad": 900}
     found = candidates(before, targets, names(recipe()))
-    assert [c.name for c in found] == ["keep", "undersample", "oversample", "smote", "synthetic"]
-    assert found[1].targets == {"good": 100, "bad": 100}
+    assert [c.name for c in found] == ["keep", "oversample", "undersample", "smote", "synthetic"]
+    assert found[2].targets == {"good": 100, "bad": 100}
     assert found[3].strategies == {"good": "keep", "bad": "smote"}
     # Classes already balanced: undersampling is keeping, so it is no candidate of its own.
     same = candidates({"a": 50, "b": 50}, {"a": 50, "b": 50}, names(recipe()))
@@ -93,6 +95,21 @@ def test_pick_prefers_the_simpler_plan_within_tolerance() -> None:
     assert pick(scores, 0.0) == ("oversample", "oversample")
     assert pick({"keep": 0.8, "smote": 0.81}, 0.02) == ("smote", "keep")
     assert pick({"keep": 0.8, "smote": 0.81}, 0.005) == ("smote", "smote")
+
+
+def test_pick_prefers_the_simpler_plan_within_the_best_ones_standard_error() -> None:
+    # credit_data's fold scores (bench/balance.py): under-sampling's mean is 0.010 above
+    # over-sampling's, less than its own standard error over the three folds.
+    folds = {"keep": [0.7112, 0.7208, 0.7052], "oversample": [0.7311, 0.748, 0.7314],
+             "undersample": [0.7447, 0.7664, 0.7294]}
+    means = {n: float(np.mean(v)) for n, v in folds.items()}
+    spread = {n: standard_error(v) for n, v in folds.items()}
+    assert round(spread["undersample"], 4) == 0.0107
+    assert pick(means, 0.005) == ("undersample", "undersample")
+    assert pick(means, 0.005, spread) == ("undersample", "oversample")
+    # A narrower spread than the tolerance leaves the tolerance in charge.
+    assert pick({"keep": 0.8, "smote": 0.81}, 0.005, {"smote": 0.001}) == ("smote", "smote")
+    assert standard_error([0.5]) == 0.0
 
 
 def test_bad_folds_is_a_recipe_error_naming_the_key() -> None:

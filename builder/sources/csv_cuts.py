@@ -46,7 +46,8 @@ def record_ranges(path: Path, cut: int, quoted: bool,
     size = path.stat().st_size
     pending = np.arange(cut, size, cut, dtype=np.int64)
     starts_found: list[np.ndarray] = []
-    fields = np.array([ord(delimiter), LF, CR, QUOTE], dtype=np.uint8)
+    field_start = np.zeros(256, dtype=bool)  # the bytes an opening quote may follow
+    field_start[[ord(delimiter), LF, CR, QUOTE]] = True
     parity, prev, offset = 0, LF, 0
     with path.open("rb") as fh:
         while len(pending) and (data := fh.read(SCAN_BYTES)):
@@ -54,12 +55,12 @@ def record_ranges(path: Path, cut: int, quoted: bool,
             lines = np.flatnonzero(a == LF)
             if quoted:
                 quotes = np.flatnonzero(a == QUOTE)
-                openers = quotes[(parity + np.arange(len(quotes))) % 2 == 0]
+                openers = quotes[parity::2]
                 before = a[np.maximum(openers - 1, 0)]
                 before[openers == 0] = prev
-                if not np.isin(before, fields).all():
+                if not field_start[before].all():
                     return None
-                lines = lines[(parity + np.searchsorted(quotes, lines)) % 2 == 0]
+                lines = lines[(np.searchsorted(quotes, lines) & 1) == parity]
                 parity = (parity + len(quotes)) % 2
             starts = offset + lines.astype(np.int64) + 1
             at = np.searchsorted(starts, pending)

@@ -125,6 +125,9 @@ def _writer(folder: str, rounds: int, seed: int, queue) -> None:
         payload = (name.encode() * 200_000)[:2_000_000]  # the content follows the key
         entry = cache.get(name)
         if entry is None:
+            # A new file each time, as the stages write: the last one is linked into the cache,
+            # and rewriting it in place would change that entry's bytes under a reader.
+            (work / "part").unlink(missing_ok=True)
             (work / "part").write_bytes(payload)
             cache.put(name, {"name": name}, {"0": work / "part"})
         else:

@@ -115,47 +115,62 @@ def split_part(name: str, ctx: Context, source: Path, out: Path) -> dict[str, An
     write_part(table, out / name, groups=SPLIT)
     # The counts do not depend on the order: taken from `df` and `codes` as they were.
     result: dict[str, Any] = {"rows": np.bincount(codes, minlength=len(splits)),
-                              "contents": content_pairs(table, codes, order, identifiers)}
+                              "contents": content_keys(table, codes, order, identifiers,
+                                                      len(splits))}
     if label in df.columns and df[label].notna().any():
         df[SPLIT] = pd.Categorical.from_codes(codes, categories=splits)
         result["classes"] = class_counts(df, label, splits)
     if config.group is not None:
         groups = df[config.group].astype("string")
         known = groups.notna().to_numpy()
-        hashes = text_hashes(groups[known])
-        pairs = np.unique(np.stack([hashes, codes[known].astype(np.uint64)], axis=1), axis=0)
-        result["groups"] = pairs
+        result["groups"] = per_split(text_hashes(groups[known]), codes[known], len(splits))
     return result
 
 
-def content_pairs(table: pa.Table, codes: np.ndarray, order: np.ndarray,
-                  identifiers: list[str]) -> np.ndarray:
-    """(content key, split code) pairs, once each, of a partition's rows: the key over every
-    data column and the label but the sources' `key:` columns (`identifiers`), for the exact
-    duplicates report. `table` is in split order (`order`), `codes` in the original order."""
+def content_keys(table: pa.Table, codes: np.ndarray, order: np.ndarray,
+                  identifiers: list[str], n_splits: int) -> list[np.ndarray]:
+    """The content keys of a partition's rows in each split (split order), sorted, once each:
+    the key over every data column and the label but the sources' `key:` columns
+    (`identifiers`), for the exact duplicates report. `table` is in split order (`order`),
+    `codes` in the original order."""
     from builder.columns import row_keys
 
     columns = data_columns(table.column_names, *identifiers)
     if not columns or not len(codes):
-        return np.zeros((0, 2), np.uint64)
+        return [np.zeros(0, np.uint64) for _ in range(n_splits)]
     keys = row_keys(table_to_pandas(table.select(columns)), columns)
-    pairs = np.stack([keys, codes[order].astype(np.uint64)], axis=1)
-    return np.unique(pairs, axis=0)
+    return per_split(keys, codes[order], n_splits)
+
+
+def per_split(keys: np.ndarray, codes: np.ndarray, n_splits: int) -> list[np.ndarray]:
+    """The distinct `keys` of each split code, sorted."""
+    return [distinct(keys[codes == i]) for i in range(n_splits)]
+
+
+def gathered(results: list[dict[str, Any]], name: str, n_splits: int) -> list[np.ndarray]:
+    """The distinct keys of each split over every partition's `per_split` result `name`."""
+    return [distinct(np.concatenate([np.zeros(0, np.uint64), *(r[name][i] for r in results)]))
+            for i in range(n_splits)]
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """`np.unique(values)` of 64-bit hashes, by a sort: numpy 2's `unique` hashes values into a
+    table first, 100 times slower on a million distinct hashes (and an `(n, 2)` unique over
+    (key, split) pairs sorts its rows as opaque records, slower still)."""
+    ordered = np.sort(values)
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if len(ordered) \
+        else ordered
 
 
 def duplicates_across_splits(results: list[dict[str, Any]], splits: list[str]
                              ) -> dict[str, int]:
     """Per pair of splits `a/b`: how many distinct rows (all data columns and the label, not
     the key columns) occur in both; pairs with none are left out."""
-    pairs = [r["contents"] for r in results if len(r.get("contents", ()))]
-    if not pairs:
-        return {}
-    pairs = np.unique(np.concatenate(pairs), axis=0)
+    keys = gathered(results, "contents", len(splits))
     found = {}
     for i, first in enumerate(splits):
-        mine = pairs[pairs[:, 1] == i, 0]
         for j in range(i + 1, len(splits)):
-            shared = int(np.isin(mine, pairs[pairs[:, 1] == j, 0]).sum())
+            shared = len(np.intersect1d(keys[i], keys[j], assume_unique=True))
             if shared:
                 found[f"{first}/{splits[j]}"] = shared
     return found
@@ -188,8 +203,8 @@ def split(ctx: Context, parts: Partitions, target: Path) -> dict[str, Any]:
                     if count == 0:
                         metrics["warnings"].append(f"class '{name}' has no row in split '{split}'")
     if config.group is not None:
-        pairs = [r["groups"] for r in results if len(r["groups"])]
-        pairs = np.unique(np.concatenate(pairs), axis=0) if pairs else np.zeros((0, 2), np.uint64)
-        _, per_group = np.unique(pairs[:, 0], return_counts=True)
+        # Each split's distinct groups, then how many groups are in more than one split.
+        groups = gathered(results, "groups", len(splits))
+        _, per_group = np.unique(np.concatenate(groups), return_counts=True)
         metrics["groups_spanning_splits"] = int((per_group > 1).sum())
     return metrics

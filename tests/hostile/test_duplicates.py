@@ -23,8 +23,12 @@ def test_content_ids_drop_the_occurrence_counter_only_where_asked() -> None:
 
 
 def test_duplicates_across_splits_counts_per_pair() -> None:
-    results = [{"contents": np.array([[1, 0], [2, 0], [3, 1]], np.uint64)},
-               {"contents": np.array([[1, 1], [2, 2], [3, 1], [4, 2]], np.uint64)}]
+    # Each partition's distinct content keys per split (train, validation, test).
+    def keys(*values: int) -> np.ndarray:
+        return np.array(values, np.uint64)
+
+    results = [{"contents": [keys(1, 2), keys(3), keys()]},
+               {"contents": [keys(), keys(1, 3), keys(2, 4)]}]
     assert duplicates_across_splits(results, ["train", "validation", "test"]) == {
         "train/validation": 1, "train/test": 1}
 

@@ -59,15 +59,17 @@ def sample_part(item: tuple[str, float, float], ctx: Context, scratch: Path) -> 
     return sample
 
 
-def predict_part(name: str, ctx: Context, scratch: Path, models: Any) -> dict[str, Any]:
-    """Out-of-fold probabilities of a partition's rows (kept in scratch), with the sums the
-    confident-learning thresholds need, the counts the acceptance threshold needs
+def predict_part(name: str, ctx: Context, scratch: Path, models: Any,
+                 fingerprint: str | None = None) -> dict[str, Any]:
+    """Out-of-fold probabilities of a partition's rows (kept in scratch; from the partition
+    cache when it holds them for these rows and the models of `fingerprint`), with the sums
+    the confident-learning thresholds need, the counts the acceptance threshold needs
     (`calibration`) and the model's accuracy on its training labels."""
+    from builder.labeling.inference import predictions as predicted_by
     from builder.labeling.pseudo import calibration_counts
 
     df = read_part(scratch / name)
-    features = models.features(df)
-    probabilities = models.predict(df, features=features)
+    probabilities, unvoted = predicted_by(ctx, df, models, fingerprint)
     np.save(scratch / f"{name}.probabilities.npy", probabilities)
     classes = ctx.recipe.task.classes
     train = training_rows(df, ctx)
@@ -85,8 +87,6 @@ def predict_part(name: str, ctx: Context, scratch: Path, models: Any) -> dict[st
         rows[k] = mine.sum()
     # Pseudo-labels' precision, estimated on the rows with a label, predicted by the models
     # that predict rows without one (see `FoldModels.views`).
-    unvoted = models.predict(df, as_unvoted=True, features=features) \
-        if models.keep is not None else probabilities
     guessed = predictions(unvoted)
     judged = (given >= 0) & (guessed >= 0)
     calibration = calibration_counts(
@@ -125,6 +125,7 @@ def run_model(ctx: Context, parts: Partitions, merged: list[dict], scratch: Path
               out: Path) -> tuple[list[dict], dict[str, Any]]:
     """Fit the fold models on a sample, predict every partition, set the acceptance
     threshold, finish every partition."""
+    from builder.labeling.inference import fitted_models
     from builder.labeling.pseudo import fit_folds, precision_threshold
 
     labeling, task = ctx.recipe.labeling, ctx.recipe.task
@@ -138,13 +139,13 @@ def run_model(ctx: Context, parts: Partitions, merged: list[dict], scratch: Path
     train = sample["__train"].to_numpy()
     targets = sample["__target"].to_numpy()
     encoder = text_encoder(ctx)
-    models = fit_folds(sample.drop(columns=["__train", "__target"]), train, targets,
-                       len(classes), config, task, ctx.step_seed("label", "pseudo"),
-                       excluded_columns(ctx), encoder)
+    models, fingerprint = fitted_models(ctx, sample, encoder, lambda: fit_folds(
+        sample.drop(columns=["__train", "__target"]), train, targets, len(classes), config,
+        task, ctx.step_seed("label", "pseudo"), excluded_columns(ctx), encoder))
     if encoder is not None:
         encoder.track = None  # the partitions' own encodes run inside the stage's map
-    predicted = ctx.map(predict_part, parts.names, scratch, models, label="model predictions",
-                        threads=False)
+    predicted = ctx.map(predict_part, parts.names, scratch, models, fingerprint,
+                        label="model predictions", threads=False)
     thresholds = None
     if labeling.label_errors is not None:
         sums = sum(p["threshold_sums"] for p in predicted)

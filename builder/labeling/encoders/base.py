@@ -77,6 +77,29 @@ class Encoder:
         """Features of `texts` with what `fit_transform` learned."""
         raise NotImplementedError
 
+    def learned(self) -> Any:
+        """What `fit_transform` learned (picklable, no paths), for the fitted models' cache
+        entry; None for encoders that learn nothing."""
+        return None
+
+    def load_learned(self, learned: Any) -> None:
+        """Take what `learned` returned (from a cache entry) as if fitted."""
+
+    def identity(self) -> str:
+        """What decides the features before any fitting: the encoder's type and settings (and
+        its model's files, for encoders that load one). Part of the fitted models' cache key."""
+        import dataclasses
+
+        from builder.cache import key
+
+        return key(self.type_name, dataclasses.asdict(self.config), self.max_features)
+
+    def fingerprint(self) -> str:
+        """What decides the features `transform` gives once fitted: two encoders with the same
+        fingerprint give the same features (part of the fold models' fingerprint, which keys
+        their cached predictions). Encoders that learn from texts add what they learned."""
+        return self.identity()
+
     def __getstate__(self) -> dict[str, Any]:
         # What a task on another process gets: no progress display.
         return {**self.__dict__, "track": None}

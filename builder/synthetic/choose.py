@@ -12,7 +12,11 @@ a rebuild makes the same choice. Each class's real train rows are cut by a seede
 recipe's constraints and settings), which then makes as many rows of the class as were held out.
 Two scores of those rows against the held-out real rows:
 
-- quality: SDMetrics' quality score (column shapes and pair trends);
+- quality: SDMetrics' quality score (column shapes and pair trends) of each class's rows against
+  that class's held-out rows, averaged over the classes. Each class has a model of its own
+  (`sampling: per_class`) and balancing asks mostly for the small ones, which a score of all
+  rows together would hardly see (on AER's HMDA, 12% denied, such a score preferred beta
+  marginals to the empirical ones by 0.0003, while beta's denied rows scored 0.04 lower);
 - efficacy: balanced accuracy on the held-out rows of the efficacy model trained on the generated
   rows (train on synthetic, test on real).
 
@@ -97,26 +101,33 @@ def held_out(train: pd.DataFrame, label: str, classes: list[str], share: float,
 
 
 def score(generated: pd.DataFrame, real: pd.DataFrame, label: str, features: list[str],
-          metadata: Any, seed: int) -> dict[str, float]:
-    """Quality of `generated` against `real` (same classes and counts) and the balanced
-    accuracy on `real` of the efficacy model trained on `generated`."""
+          metadata: Any, seed: int) -> dict[str, Any]:
+    """Quality of `generated` against `real` (same classes and counts): the mean over the
+    classes of each class's rows against its real rows; and the balanced accuracy on `real` of
+    the efficacy model trained on `generated`."""
     from sklearn.metrics import balanced_accuracy_score
 
     from builder.synthetic import metadata as meta
     from builder.synthetic.efficacy import fit_model, predict
     from builder.synthetic.quality import quality_report
 
-    columns = [*features, label]
-    quality = quality_report(meta.plain(real[columns].reset_index(drop=True)),
-                             meta.plain(generated[columns].reset_index(drop=True)),
-                             metadata)["score"] or 0.0
+    features_only = meta.without(metadata, [label])
+    made, held = generated[label].astype(str), real[label].astype(str)
+    by_class = {}
+    for name in sorted(set(held) & set(made)):
+        by_class[name] = quality_report(
+            meta.plain(real.loc[(held == name).to_numpy(), features].reset_index(drop=True)),
+            meta.plain(generated.loc[(made == name).to_numpy(), features]
+                       .reset_index(drop=True)), features_only)["score"] or 0.0
+    quality = float(np.mean(list(by_class.values()))) if by_class else 0.0
     efficacy = float("nan")
     if generated[label].nunique() > 1:
         model, inputs = fit_model(generated, real, label, features, None, seed)
         efficacy = float(balanced_accuracy_score(real[label].astype(str),
                                                  predict(model, inputs)[0]))
     return {"quality": round(quality, 4),
-            "efficacy": None if np.isnan(efficacy) else round(efficacy, 4)}
+            "efficacy": None if np.isnan(efficacy) else round(efficacy, 4),
+            "quality_by_class": {name: round(q, 4) for name, q in by_class.items()}}
 
 
 def choose(config: Any, train: pd.DataFrame, label: str, features: list[str], classes: list[str],

@@ -43,7 +43,8 @@ import pandas as pd
 from builder.columns import numeric_values
 from builder.errors import DataError
 from builder.synthetic.config import DIRECT_COPULA, STATISTICAL_SDTYPES, GeneratorConfig
-from builder.synthetic.marginals import EMPIRICAL, EmpiricalModel, Quantiles, Support
+from builder.synthetic.marginals import (EMPIRICAL, EmpiricalModel, Quantiles, Support,
+                                         category_order, normal_scores)
 from builder.synthetic.metadata import columns_of
 from builder.synthetic.guard import condition_error, fit_errors, quiet
 
@@ -56,7 +57,9 @@ MAX_DECIMALS = sys.float_info.dig - 1
 #: Rounds of drawing again the rows a constraint rejects.
 MAX_TRIES = 100
 #: Part of the cache key of a fitted `ClassCopula`: raise it when what `fit` learns changes.
-VERSION = 2
+VERSION = 3
+#: The marginal of a category column's encoding under a parametric family.
+UNIFORM = "copulas.univariate.UniformUnivariate"
 
 
 @dataclass
@@ -151,11 +154,19 @@ class CategoryColumn:
     upper: np.ndarray
 
     @classmethod
-    def fit(cls, series: pd.Series, rng: np.random.Generator,
-            order: list | None = None) -> tuple[CategoryColumn, np.ndarray]:
+    def fit(cls, series: pd.Series, rng: np.random.Generator, order: list | None = None,
+            scores: np.ndarray | None = None) -> tuple[CategoryColumn, np.ndarray]:
         """The column's parameters and its encoding: a uniform draw within each row's share.
-        Categories come in order of first appearance, or in `order` (an ordinal column's)."""
+        Categories come in `order` (an ordinal column's), else by their mean in the most related
+        of the number columns' normal `scores` (`marginals.category_order`), else in order of
+        first appearance."""
         values, codes = _categories(series.astype(object), order)
+        arranged = (category_order(codes, len(values), scores)
+                    if order is None and scores is not None else None)
+        if arranged is not None:
+            position = np.empty_like(arranged)
+            position[arranged] = np.arange(len(arranged))
+            values, codes = values[arranged], position[codes]
         shares = np.bincount(codes, minlength=len(values)) / len(codes)
         upper = np.cumsum(shares)
         upper[-1] = 1.0
@@ -271,24 +282,31 @@ class ClassCopula:
         with quiet(), fit_errors(name):
             table, metadata = self._apply_constraints(frame, metadata)
         rng = np.random.default_rng(seed)
-        encoded, empirical = {}, self.empirical
-        for column, entry in columns_of(metadata).items():
-            sdtype = entry["sdtype"]
-            if sdtype in NUMBERS:
-                fitted, encoded[column] = NumberColumn.fit(table[column], sdtype,
-                                                           self.config.enforce_rounding, empirical)
+        entries, empirical = columns_of(metadata), self.empirical
+        numbers = {column: NumberColumn.fit(table[column], entry["sdtype"],
+                                            self.config.enforce_rounding, empirical)
+                   for column, entry in entries.items() if entry["sdtype"] in NUMBERS}
+        scores = normal_scores(np.column_stack([v for _, v in numbers.values()])
+                               if numbers else np.zeros((len(table), 0)))
+        encoded = {}
+        for column, entry in entries.items():
+            if column in numbers:
+                fitted, encoded[column] = numbers[column]
                 if empirical:
                     encoded[column] = fitted.uniforms(encoded[column], rng)
             else:
-                order = entry.get("range_values", []) if sdtype == "ordinal" else None
-                fitted, encoded[column] = CategoryColumn.fit(table[column], rng, order)
+                order = entry.get("range_values", []) if entry["sdtype"] == "ordinal" else None
+                fitted, encoded[column] = CategoryColumn.fit(table[column], rng, order, scores)
             self.columns.append(fitted)
         if empirical:
             self.model = EmpiricalModel().fit(encoded)
             return self
-        distribution = GaussianCopulaSynthesizer.get_distribution_class(
+        # A category's encoding is uniform on [0, 1] by construction: the family's fit (a
+        # normal's tails) would only move shares to the first and last categories.
+        family = GaussianCopulaSynthesizer.get_distribution_class(
             self.config.default_distribution)
-        self.model = GaussianMultivariate(distribution=distribution)
+        self.model = GaussianMultivariate(distribution={
+            c.name: family if isinstance(c, NumberColumn) else UNIFORM for c in self.columns})
         with quiet():
             self.model.fit(pd.DataFrame(encoded))
         return self

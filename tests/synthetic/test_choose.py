@@ -6,7 +6,7 @@ import pytest
 
 from builder import artifacts
 from builder.pipeline import runner
-from builder.synthetic.choose import candidates, neural_epochs, pick
+from builder.synthetic.choose import candidates, neural_epochs, pick, score
 from tests.pipeline.test_augment import credit_recipe
 
 
@@ -15,6 +15,28 @@ def test_quality_decides_among_candidates_with_close_efficacy() -> None:
                "c": {"quality": 0.99, "efficacy": 0.60}}
     assert pick(results) == "b"  # c's efficacy is more than 0.05 below a's
     assert pick({"a": {"quality": 0.9, "efficacy": None}}) == "a"
+
+
+@pytest.mark.slow  # SDMetrics
+def test_quality_is_each_class_against_its_own_rows_averaged() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from builder.synthetic import metadata as meta
+
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({"x": rng.normal(0, 1, 400), "k": rng.choice(["u", "v"], 400),
+                         "y": ["big"] * 360 + ["small"] * 40})
+    made = real.copy()
+    small = made["y"] == "small"
+    made.loc[small, "x"] = rng.normal(5, 1, int(small.sum()))  # the small class's rows are off
+    made.loc[small, "k"] = "u"
+    metadata = meta.detect(real, "y", {})
+    result = score(made, real, "y", ["x", "k"], metadata, seed=0)
+    by_class = result["quality_by_class"]
+    assert by_class["big"] == 1.0 and by_class["small"] < 0.5
+    # A score of all rows together would be near the big class's 1.0.
+    assert result["quality"] == pytest.approx((by_class["big"] + by_class["small"]) / 2, abs=1e-4)
 
 
 def test_neural_candidates_only_when_the_budget_buys_their_epochs() -> None:

@@ -10,7 +10,8 @@ import pytest
 from builder.synthetic import metadata as meta
 from builder.synthetic.copula import ClassCopula
 from builder.synthetic.generators.gaussian_copula import GaussianCopulaConfig
-from builder.synthetic.marginals import EmpiricalModel, Quantiles, Support
+from builder.synthetic.marginals import (EmpiricalModel, Quantiles, Support, category_order,
+                                         normal_scores)
 from tests.conftest import REPO
 
 
@@ -89,3 +90,16 @@ def test_empirical_copula_conditions_fix_a_number() -> None:
     old = model.sample(500, seed=3, conditions={"Age": 60})
     assert (old["Age"] == 60).all()
     assert old["Seniority"].mean() > model.sample(500, seed=3)["Seniority"].mean()
+
+
+def test_categories_are_ordered_by_the_number_they_explain_best() -> None:
+    rng = np.random.default_rng(0)
+    codes = np.repeat([0, 1, 2, 3], 50)
+    rate = np.array([3.0, 1.0, 4.0, 2.0])[codes] + rng.normal(0, 0.1, len(codes))  # set by code
+    noise = rng.normal(0, 1, len(codes))
+    scores = normal_scores(np.column_stack([noise, rate]))
+    assert scores.shape == (200, 2) and abs(scores.mean()) < 1e-12
+    np.testing.assert_array_equal(category_order(codes, 4, scores), [1, 3, 0, 2])
+    assert category_order(codes % 2, 2, scores) is None  # two categories: any order serves
+    assert category_order(codes, 4, scores[:, :0]) is None  # no number to follow
+    assert category_order(codes, 4, np.zeros((200, 1))) is None  # a constant number

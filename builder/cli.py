@@ -63,7 +63,7 @@ def cmd_stage(args: argparse.Namespace) -> int:
     with build_lock(root, Path(args.recipe).stem):  # not while a build of it runs
         if args.name == "compose":
             runner.compose_stage(args.recipe, root, args.overrides)
-        else:
+        elif not runner.restore_stage(args.name, args.recipe, root):  # in the cache: put back
             runner.run_stage(args.name, runner.open_context(args.recipe, root))
     return 0
 
@@ -94,8 +94,8 @@ def add_commands(sub) -> None:
     stage.set_defaults(handler=cmd_stage)
 
 
-def parser() -> argparse.ArgumentParser:
-    """The whole command line, gathered from `COMMAND_MODULES`."""
+def parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
+    """The whole command line, gathered from `COMMAND_MODULES` (`modules`: those only)."""
     import importlib
 
     top = argparse.ArgumentParser(
@@ -106,15 +106,29 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--debug", action="store_true", help="show tracebacks")
     top.add_argument("--root", default=os.getcwd(), help="project folder (default: here)")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in COMMAND_MODULES:
+    for module in modules:
         importlib.import_module(module).add_commands(sub)
     return top
 
 
+def command_of(argv: Sequence[str]) -> str | None:
+    """The sub-command `argv` names (its first word that is no option), if any."""
+    words = iter(argv)
+    for word in words:
+        if word == "--root":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line, options accepted anywhere among the overrides (`build X --quiet
-    key=val`: argparse would stop the overrides at the first option)."""
-    top = parser()
+    key=val`: argparse would stop the overrides at the first option). `builder stage`, what
+    each stage of `dvc repro` runs, builds only the core commands: the others' modules are
+    not imported."""
+    words = sys.argv[1:] if argv is None else argv
+    top = parser(COMMAND_MODULES[:1] if command_of(words) == "stage" else COMMAND_MODULES)
     args, extra = top.parse_known_args(argv)
     for token in extra:
         if token == "--debug":

@@ -13,13 +13,13 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from builder import checks, context
-from builder.context import Context
 from builder.pipeline import STAGES, stage_named
 from builder.pipeline.stage import Stage
-from builder.recipe.compose import load
+
+if TYPE_CHECKING:  # imported where used: `restore_stage` needs neither
+    from builder.context import Context
 
 T = TypeVar("T")
 
@@ -29,7 +29,9 @@ def compose_stage(ref: str, root: Path, overrides: Sequence[str] = (),
     """Compose and validate a recipe, then write its resolved `recipe.yaml` and `inputs.yaml`
     (`inputs_behind`: the latter in a thread, see `fingerprints.write_resolved`; `staging`:
     the folder the stages write into instead of `data/<recipe>/`, see `build`)."""
+    from builder.context import Context
     from builder.pipeline import compose
+    from builder.recipe.compose import load
 
     ctx = Context(root=root, composed=load(ref, root, overrides), stages=STAGES,
                   staging=staging)
@@ -40,6 +42,8 @@ def compose_stage(ref: str, root: Path, overrides: Sequence[str] = (),
 def open_context(ref: str, root: Path) -> Context:
     """A context from the resolved `data/<recipe>/recipe.yaml` the compose stage wrote, that
     knows the stages."""
+    from builder import context
+
     ctx = context.open_context(ref, root)
     ctx.stages = STAGES
     return ctx
@@ -56,30 +60,47 @@ def run_stage(name: str, ctx: Context, deferred: list[Callable[[], None]] | None
     """Run one data stage (not compose) on a context and record its wall time; the recipe's
     engine is started for it unless the context has one running. A stage whose inputs, recipe
     sections and code are those of a build the cache kept restores what that build wrote
-    (`_run_or_restore`; `deferred` collects the cache writes to do once the write-behind
-    session has put every file on disk)."""
+    (`_run_or_restore`); what it computed is stored once its checks passed (`deferred`
+    collects the cache writes to do once the write-behind session has put every file on
+    disk)."""
+    from builder import checks
+
     stage = stage_named(name)
     ctx.stages = STAGES
     with _engine_for(ctx):
         started = time.perf_counter()
-        _open_cache(ctx, stage)
-        result = _run_or_restore(ctx, stage, deferred)
-        if ctx.cache is not None and deferred is None:
-            ctx.cache.trim()
+        written = _open_cache(ctx, stage)
+        result, store = _run_or_restore(ctx, stage, written.get("checks"))
         ctx.timings[name] = time.perf_counter() - started
     checks.after_stage(name, result, ctx.recipe)  # a step that lost most rows, an empty split
+    if store is not None and deferred is not None:
+        deferred.append(store)
+    elif ctx.cache is not None:
+        if store is not None:
+            store()
+        ctx.cache.trim()
     return result
 
 
-def _open_cache(ctx: Context, stage: Stage) -> None:
-    """The partition cache of `engine.cache` on the context, and the stage's key scope."""
+def _open_cache(ctx: Context, stage: Stage) -> dict[str, Any]:
+    """The partition cache of `engine.cache` on the context, and the stage's key scope;
+    returns the resolved recipe as written (`_as_written`)."""
     from builder.cache import code_fingerprint, open_cache, stage_scope
 
     if ctx.cache is None:
         ctx.cache = open_cache(ctx.home, ctx.root, ctx.recipe.engine_config.cache)
-    resolved = ctx.composed.resolved()
+    resolved = _as_written(ctx.composed.resolved())
     ctx.scope = stage_scope(stage.name, {s: resolved.get(s) for s in stage.sections}, stage.code)
     ctx.code = code_fingerprint(tuple(stage.code))
+    return resolved
+
+
+def _as_written(resolved: dict[str, Any]) -> dict[str, Any]:
+    """The resolved recipe as `recipe.yaml` holds it (what the compose stage writes, read
+    back), so that `restore_stage` finds the keys a build made from `recipe.yaml` alone."""
+    import yaml
+
+    return yaml.safe_load(yaml.safe_dump(resolved, sort_keys=False))
 
 
 def stage_outputs(stage: Stage) -> list[str]:
@@ -93,40 +114,91 @@ def stage_outputs(stage: Stage) -> list[str]:
 
 
 def _run_or_restore(ctx: Context, stage: Stage,
-                    deferred: list[Callable[[], None]] | None) -> Any:
+                    checks: Any) -> tuple[Any, Callable[[], None] | None]:
     """Run the stage, or restore its outputs from the cache when it holds the outputs of the
     same scope (recipe sections, code) run on the same inputs: `inputs.yaml` and every file
-    the stages before it wrote."""
-    from builder.cache import key
-    from builder.stage_cache import inputs_digest, restore_outputs, store_outputs
+    the stages before it wrote (`checks`: the recipe's, see `_entry_key`). Returns the result
+    and, when the stage ran, what stores its outputs in the cache (None: nothing to store)."""
+    from builder.stage_cache import restore_outputs, store_outputs
 
     cache = ctx.cache
     if cache is None or cache.off:
-        return stage.run(ctx, source_of(stage, ctx))
+        return stage.run(ctx, source_of(stage, ctx)), None
     ctx.wait_for_inputs()
     if stage.reads is None and not _sources_fingerprinted(ctx):
-        return stage.run(ctx, source_of(stage, ctx))  # e.g. a database behind a URL
-    before = [name for s in STAGES[:STAGES.index(stage)] for name in stage_outputs(s)
-              if name != "recipe.yaml"]  # its sections are in the scope
-    digest = inputs_digest(cache, ctx.data_dir, before, ctx.home)
-    if digest is None:
-        return stage.run(ctx, source_of(stage, ctx))
-    engine = ctx.recipe.engine_config  # how sources are cut into parts: the artifacts' files
-    entry_key = key(ctx.scope, "stage", digest, engine.partition_bytes, engine.threads)
+        return stage.run(ctx, source_of(stage, ctx)), None  # e.g. a database behind a URL
+    entry_key = _entry_key(cache, stage, ctx.scope, checks, ctx.recipe.engine_config,
+                           ctx.data_dir, ctx.home)
+    if entry_key is None:
+        return stage.run(ctx, source_of(stage, ctx)), None
     outputs = stage_outputs(stage)
     restored, result = restore_outputs(cache, entry_key, ctx.data_dir, outputs)
     if restored:
-        return result
+        return result, None
     result = stage.run(ctx, source_of(stage, ctx))
 
     def store() -> None:
         store_outputs(cache, entry_key, ctx.data_dir, outputs, result)
 
-    if deferred is None:
-        store()
-    else:
-        deferred.append(store)
-    return result
+    return result, store
+
+
+def _entry_key(cache: Any, stage: Stage, scope: str, checks: Any, engine: Any,
+               data_dir: Path, home: Path) -> str | None:
+    """The key of a stage's whole outputs: its scope, the digest of every file the stages
+    before it wrote (None: one is missing), how sources are cut into parts (the artifacts'
+    files) and the recipe's `checks` (an entry is stored once they passed, so a restored
+    stage passes them again)."""
+    from builder.cache import key
+    from builder.stage_cache import inputs_digest
+
+    before = [name for s in STAGES[:STAGES.index(stage)] for name in stage_outputs(s)
+              if name != "recipe.yaml"]  # its sections are in the scope
+    digest = inputs_digest(cache, data_dir, before, home)
+    if digest is None:
+        return None
+    return key(scope, "stage", digest, engine.partition_bytes, engine.threads, checks)
+
+
+def restore_stage(name: str, ref: str, root: Path) -> bool:
+    """`builder stage NAME RECIPE` (what `dvc repro` runs) for a stage the cache holds, as a
+    forced `dvc repro` of an unchanged recipe meets it: its outputs put back from the files
+    the compose stage wrote (`recipe.yaml`, `engine.yaml`, `inputs.yaml`) alone, without
+    validating the recipe, starting the engine or importing the stage's libraries; the key is
+    the one `run_stage` makes (`_entry_key`). False when the cache does not hold the stage
+    or these files cannot say (the stage then runs as usual, with its messages)."""
+    import yaml
+
+    from builder.cache import open_cache, stage_scope
+    from builder.engine.config import CacheConfig, EngineConfig, LocalClusterConfig
+    from builder.stage_cache import restore_outputs
+
+    stage = stage_named(name)
+    folder = root / "data" / (Path(ref).stem if ref.endswith((".yaml", ".yml")) else ref)
+    try:
+        resolved = yaml.safe_load((folder / "recipe.yaml").read_text())
+        engine = yaml.safe_load((folder / "engine.yaml").read_text())
+        cluster = engine.get("local_cluster")
+        engine = EngineConfig(**{**engine, "cache": CacheConfig(**engine["cache"]),
+                                 "local_cluster": cluster and LocalClusterConfig(**cluster)})
+        home = root / "data" / resolved["name"]
+        if stage.reads is None:  # a source inputs.yaml cannot fingerprint is read again
+            sources = (yaml.safe_load((folder / "inputs.yaml").read_text()) or {})["sources"]
+            if not all(sources.get(source) for source in resolved["sources"]):
+                return False
+    except (OSError, yaml.YAMLError, TypeError, KeyError, AttributeError):
+        return False
+    cache = open_cache(home, root, engine.cache)
+    if cache is None:
+        return False
+    scope = stage_scope(stage.name, {s: resolved.get(s) for s in stage.sections}, stage.code)
+    entry_key = _entry_key(cache, stage, scope, resolved.get("checks"), engine, home, home)
+    if entry_key is None:
+        return False
+    restored, _ = restore_outputs(cache, entry_key, home, stage_outputs(stage))
+    if restored:
+        cache.trim()
+    return restored
 
 
 def _sources_fingerprinted(ctx: Context) -> bool:

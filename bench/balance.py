@@ -31,8 +31,9 @@ during the step (numpy and pandas report their buffers to it).
 (and its standard deviation over the seeds): ROS and SMOTENC with `random_state` 7, 8, ...,
 the builder's variants with the recipe's `seed` 7, 8, ... for the augment stage only (the split
 is made once, with seed 7, and the efficacy model keeps its seed). One seed is a coin flip on a
-small minority class: on resume_names (311 minority train rows) ROS alone spans 0.595-0.624
-over ten seeds.
+small minority class: on resume_names (311 minority train rows, 81 test), seeds 7-16, ROS spans
+0.583-0.620 (0.603 ± 0.011), the builder's `oversample` 0.571-0.616 (0.599 ± 0.015) and `auto`
+0.584-0.621 (0.604 ± 0.013), where seed 7 alone gives 0.620, 0.583 and 0.584 (820 s, load 9).
 
     python bench/balance.py [--tables a,b] [--max-rows N] [--seeds N] [--skip-cost]
 

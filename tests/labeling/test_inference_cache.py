@@ -187,3 +187,32 @@ def test_model_fingerprint_follows_the_fitted_models() -> None:
     models = fit_folds(df, train, targets, 2, config, task, 7, set())
     assert rows_digest(df, models) == rows_digest(df.copy(), models)
     assert rows_digest(other, models) != rows_digest(df, models)
+
+
+@pytest.mark.slow
+def test_tfidf_models_come_back_with_their_vocabulary(project, monkeypatch) -> None:
+    """Text models on TF-IDF features (the default encoder): an acceptance edit restores the
+    fitted models with the vocabulary their encoder learned (an entry holds it, not the
+    encoder): they predict nothing, or, their predictions' entries removed, predict every
+    partition with that vocabulary, and write a clean build's bytes."""
+    from tests.pipeline.test_incremental import RECIPE as TEXT, write_log as write_texts
+
+    root = project.root
+    project.recipe("inc", TEXT.replace("unlabeled: keep", "unlabeled: pseudo\n  pseudo: "
+                                       "{type: text, folds: 3, train_min_confidence: 0.5}"))
+    (root / "logs").mkdir()
+    write_texts(root / "logs" / "a.jsonl", 0, 3000)
+    counts = Counts(monkeypatch)
+    build(root)
+    fits, partitions, _ = counts.reset()
+    assert fits == 1 and partitions >= 3
+    incremental = build(root, "labeling.pseudo.target_precision=0.9")
+    assert counts.reset() == (0, 0, 0)
+    for meta in (root / "cache").glob("*/*/meta.json"):
+        if json.loads(meta.read_text())["kind"] == "label: model inference":
+            shutil.rmtree(meta.parent)
+    assert build(root, "labeling.pseudo.target_precision=0.95") != incremental
+    assert counts.reset()[:2] == (0, partitions)
+    assert build(root, "labeling.pseudo.target_precision=0.9") == incremental
+    assert counts.reset() == (0, 0, 0)
+    assert incremental == clean_build(root, "labeling.pseudo.target_precision=0.9")

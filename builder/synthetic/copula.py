@@ -157,9 +157,9 @@ class CategoryColumn:
     def fit(cls, series: pd.Series, rng: np.random.Generator, order: list | None = None,
             scores: np.ndarray | None = None) -> tuple[CategoryColumn, np.ndarray]:
         """The column's parameters and its encoding: a uniform draw within each row's share.
-        Categories come in `order` (an ordinal column's), else by their mean in the most related
-        of the number columns' normal `scores` (`marginals.category_order`), else in order of
-        first appearance."""
+        Categories come in `order` (an ordinal column's), else by their means of the number
+        columns' normal `scores` (`marginals.category_order`), else in order of first
+        appearance."""
         values, codes = _categories(series.astype(object), order)
         arranged = (category_order(codes, len(values), scores)
                     if order is None and scores is not None else None)

@@ -14,8 +14,8 @@ probability integral (the copula's uniform `u` of a value):
   are encoded) and `u` maps back through the empirical quantiles: every column keeps its real
   shape and range, and the correlations are those of the normal scores of the ranks;
 - `category_order`: a category column's values are laid out on [0, 1] in the order of their
-  mean in the number most related to the column, so that a Gaussian copula, which can only
-  model monotone relations, keeps that relation (a loan's sub-grade and its interest rate).
+  means in the number columns, so that a Gaussian copula, which can only model monotone
+  relations, keeps those relations (a loan's sub-grade and its interest rate).
 """
 
 from __future__ import annotations
@@ -106,22 +106,24 @@ def normal_scores(values: np.ndarray) -> np.ndarray:
 
 
 def category_order(codes: np.ndarray, categories: int, scores: np.ndarray) -> np.ndarray | None:
-    """The order in which a category column's values take their shares of [0, 1]: by their mean
-    normal score (`scores`: rows x number columns, from `normal_scores`) in the number column
-    whose variance the categories explain best (largest correlation ratio). None (keep the
-    order) with fewer than 3 categories, which any order serves alike, or no related number."""
+    """The order in which a category column's values take their shares of [0, 1]: by their
+    place on the axis along which the categories' means of the number columns' normal scores
+    (`scores`: rows x number columns, from `normal_scores`) spread most, weighted by the
+    categories' rows (the first principal axis of the means; with one number, the order of its
+    means). That one order keeps the most of what the category says about all the numbers
+    together. None (keep the order) with fewer than 3 categories, which any order serves alike,
+    or no number whose mean differs between them."""
     if categories < 3 or not scores.size:
         return None
     counts = np.bincount(codes, minlength=categories)
     means = np.column_stack([np.bincount(codes, weights=scores[:, j], minlength=categories)
                              for j in range(scores.shape[1])]) / np.maximum(counts, 1)[:, None]
-    total = np.square(scores).sum(axis=0)
-    explained = (counts[:, None] * np.square(means)).sum(axis=0) / np.where(total > 0, total,
-                                                                            np.inf)
-    best = int(np.argmax(explained))
-    if explained[best] <= 0:
+    values, vectors = np.linalg.eigh(means.T @ (counts[:, None] * means))
+    if values[-1] <= 1e-12:
         return None
-    return np.argsort(means[:, best], kind="stable")
+    axis = vectors[:, -1]
+    axis = axis * np.sign(axis[np.argmax(np.abs(axis))])  # the same order on any BLAS
+    return np.argsort(means @ axis, kind="stable")
 
 
 class EmpiricalModel:

@@ -69,14 +69,14 @@ def test_categories_keep_their_shares_and_their_relation_to_a_number(bad_loans, 
         metadata = meta.detect(bad_loans, None, {"addr_state": ColumnConfig(sdtype="categorical")})
     config = GaussianCopulaConfig(type="gaussian_copula", default_distribution=family)
     rows = ClassCopula(config, []).fit("bad", bad_loans, metadata, seed=3).sample(2000, seed=1)
-    # Categories in order of first appearance: 0.14 for either family (a normal scatters the
-    # rates of each sub-grade over the whole range).
+    # Categories in order of first appearance: 0.14 for either family (the copula scatters the
+    # rates of each sub-grade over the whole range); 0.60 (norm) and 0.70 (empirical) in order.
     pair = ["int_rate", "sub_grade"]
     assert ContingencySimilarity.compute(bad_loans[pair], rows[pair],
                                          continuous_column_names=["int_rate"]) > 0.5
-    # A normal marginal fitted to a category's uniform encoding: 0.79 and 0.83.
+    # A normal marginal fitted to a category's uniform encoding: 0.79, 0.83 (now 0.94, 0.94).
     for column in ("addr_state", "sub_grade", "emp_length"):
-        assert TVComplement.compute(bad_loans[column], rows[column]) > 0.93, column
+        assert TVComplement.compute(bad_loans[column], rows[column]) > 0.9, column
 
 
 def test_numbers_are_clipped_rounded_and_missing_at_the_real_rate() -> None:

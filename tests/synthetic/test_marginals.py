@@ -92,7 +92,7 @@ def test_empirical_copula_conditions_fix_a_number() -> None:
     assert old["Seniority"].mean() > model.sample(500, seed=3)["Seniority"].mean()
 
 
-def test_categories_are_ordered_by_the_number_they_explain_best() -> None:
+def test_categories_are_ordered_by_the_numbers_they_explain() -> None:
     rng = np.random.default_rng(0)
     codes = np.repeat([0, 1, 2, 3], 50)
     rate = np.array([3.0, 1.0, 4.0, 2.0])[codes] + rng.normal(0, 0.1, len(codes))  # set by code
@@ -100,6 +100,10 @@ def test_categories_are_ordered_by_the_number_they_explain_best() -> None:
     scores = normal_scores(np.column_stack([noise, rate]))
     assert scores.shape == (200, 2) and abs(scores.mean()) < 1e-12
     np.testing.assert_array_equal(category_order(codes, 4, scores), [1, 3, 0, 2])
+    # Two numbers the categories both explain: the axis of both, an order that serves both.
+    scores = normal_scores(np.column_stack([rate + rng.normal(0, 0.5, len(codes)), rate]))
+    np.testing.assert_array_equal(category_order(codes, 4, scores), [1, 3, 0, 2])
+    np.testing.assert_array_equal(category_order(codes, 4, -scores), [2, 0, 3, 1])
     assert category_order(codes % 2, 2, scores) is None  # two categories: any order serves
     assert category_order(codes, 4, scores[:, :0]) is None  # no number to follow
     assert category_order(codes, 4, np.zeros((200, 1))) is None  # a constant number

@@ -10,7 +10,7 @@ distribution, over the encodings RDT gives SDV's Gaussian copula by default, com
 | sdtype | encoding | decoding |
 |---|---|---|
 | numerical, datetime | the value (datetimes as int64 nanoseconds); missing values get the mean | clipped to the real range (`enforce_min_max_values`), rounded to the decimals the real values have (`enforce_rounding`); missing at the real rate |
-| categorical, boolean | a uniform draw within the category's share of [0, 1] (shares by frequency, in order of first appearance; missing is a category) | the category whose share holds the value |
+| categorical, boolean | a uniform draw within the category's share of [0, 1] (shares by frequency, in the order `marginals.category_order` gives, else of first appearance; missing is a category) | the category whose share holds the value |
 | ordinal | the same, in the metadata's order (`range_values`, else sorted) | the same |
 
 The recipe's constraints go through SDV's own constraint objects, as in SDV's synthesizer: fitted
@@ -19,10 +19,12 @@ and applied to the rows before encoding (`transform`), undone on the samples
 column values: the copula is sampled conditionally on their encodings, as SDV's
 `sample_from_conditions` does for a Gaussian copula.
 
-One difference, on purpose: an ordinal value that the metadata lists but the class's rows lack
+Differences, on purpose: an ordinal value that the metadata lists but the class's rows lack
 gets no share here, where RDT's encoder gives such values 10% of the draws together (the
 metadata of a per-class model comes from the whole train table, so a class would be given values
-it never has).
+it never has). Categories are ordered by the numbers they explain, not as they come, and their
+encodings keep a uniform marginal rather than the family's fit (lending_club's bad loans:
+interest rate by sub-grade 0.14 -> 0.60, addr_state's shape 0.79 -> 0.94 under `norm`).
 
 A table this cannot model as SDV would (PII columns SDV fakes, ids, numbers stored as text,
 conditions on a column a constraint rewrites) goes to SDV's synthesizer instead; `blocker()` says

@@ -110,15 +110,26 @@ def predictions(ctx: Context, df: pd.DataFrame, models: FoldModels,
 def fit_key(ctx: Context, sample: pd.DataFrame, encoder: Any) -> str:
     """The fitted models' cache key: the sample they are fitted on (with its `__train` and
     `__target` columns; its columns are those the models read), the settings (`FIT_SETTINGS`)
-    and code that fit them, the task, the seed and the encoder's identity."""
+    and code that fit them, the task, the seed and the encoder's identity.
+
+    An encoder that learns nothing from the texts (embeddings) leaves the models depending on
+    the sample's training rows only (and on which folds hold a row): rows appended without a
+    training label then keep the key. TF-IDF's vocabulary and the tabular columns'
+    categories come from every row of the sample."""
     from builder.cache import key
     from builder.labeling.config import PseudoConfig
+    from builder.labeling.pseudo import fold_of
 
     recipe = ctx.recipe
     config = dataclasses.asdict(recipe.labeling.pseudo or PseudoConfig())
     fitting = {name: config[name] for name in FIT_SETTINGS}
-    return key(ctx.code, "fit", frame_digest(sample), fitting,
-               dataclasses.asdict(recipe.task), ctx.step_seed("label", "pseudo"),
+    seed = ctx.step_seed("label", "pseudo")
+    rows, folds = sample, None
+    if encoder is not None and not (encoder.learns or encoder.sparse) and len(sample):
+        rows = sample[sample["__train"].to_numpy(dtype=bool)]
+        folds = np.unique(fold_of(sample[ID], config["folds"], seed)).tolist()
+    return key(ctx.code, "fit", frame_digest(rows), folds, fitting,
+               dataclasses.asdict(recipe.task), seed,
                None if encoder is None else encoder.identity())
 
 

@@ -216,3 +216,40 @@ def test_tfidf_models_come_back_with_their_vocabulary(project, monkeypatch) -> N
     assert build(root, "labeling.pseudo.target_precision=0.9") == incremental
     assert counts.reset() == (0, 0, 0)
     assert incremental == clean_build(root, "labeling.pseudo.target_precision=0.9")
+
+
+def test_the_fit_key_of_embeddings_follows_the_training_rows_only() -> None:
+    """Models on embeddings are fitted on the sample's training rows only: unlabeled rows
+    added to the sample keep their key, a new training row changes it; TF-IDF learns its
+    vocabulary from every row, so any new row changes its key."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from builder.context import derive_seed
+    from builder.labeling.config import PseudoConfig
+    from builder.labeling.encoders.base import make_encoder
+    from builder.labeling.inference import fit_key
+    from builder.recipe.schema import TaskConfig
+
+    ctx = SimpleNamespace(code="code", recipe=SimpleNamespace(
+        labeling=SimpleNamespace(pseudo=PseudoConfig(type="text")),
+        task=TaskConfig(type="text-classification", text="text", classes=["n", "p"])),
+        step_seed=lambda *names: derive_seed(1, *names))
+
+    def sample(rows: int, trained: int) -> pd.DataFrame:
+        return pd.DataFrame({"_id": [f"s/{i}" for i in range(rows)],
+                             "text": [f"text {i}" for i in range(rows)],
+                             "__train": [i < trained for i in range(rows)],
+                             "__target": [i % 2 for i in range(rows)]})
+
+    class Embeddings:
+        learns = sparse = False
+
+        def identity(self) -> str:
+            return "embeddings"
+
+    dense, tfidf = Embeddings(), make_encoder("tfidf", root=Path("."))
+    assert fit_key(ctx, sample(100, 40), dense) == fit_key(ctx, sample(120, 40), dense)
+    assert fit_key(ctx, sample(100, 40), dense) != fit_key(ctx, sample(120, 41), dense)
+    assert fit_key(ctx, sample(100, 40), tfidf) != fit_key(ctx, sample(120, 40), tfidf)

@@ -63,6 +63,9 @@ class Encoder:
     #: True for bag-of-words features, whose columns are words: the pseudo-labeler then trains
     #: its rule-free models on the columns that occur in rows without a weak label.
     sparse: ClassVar[bool] = False
+    #: True when `fit_transform` learns from the texts (a vocabulary): the fitted models then
+    #: depend on every text they were fitted on, not only on their training rows.
+    learns: ClassVar[bool] = False
 
     def __init__(self, config: EncoderConfig, *, root: Path, file: str = "recipe",
                  track: Track | None = None, max_features: int = 100_000):

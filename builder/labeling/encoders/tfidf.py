@@ -27,6 +27,7 @@ class TfidfEncoder(Encoder):
 
     Config = TfidfConfig
     sparse = True
+    learns = True
 
     def fit_transform(self, texts: np.ndarray) -> Any:
         self.vectorizer = vectorizer(self.max_features)

@@ -78,20 +78,19 @@ def inputs_digest(cache: PartitionCache, data_dir: Path, names: list[str],
     `home`: the folder `data_dir` is published as (a build's staging folder is swapped in as
     `data/<recipe>/`), whose paths the digests are remembered under."""
     digests = FileDigests(cache)
-    listed = []
+    listed = {}
     for relative in tree(data_dir, names):
         digest = digests.digest(data_dir / relative, (home or data_dir) / relative)
         if digest is None:
             return None
-        listed.append([relative, digest])
-    for name in names:  # a file queued by the write-behind session and not on disk yet
-        session_file = data_dir / name
-        if not session_file.exists():
-            digest = digests.digest(session_file)
+        listed[relative] = digest
+    for name in names:  # a file queued by the write-behind session (maybe on disk since)
+        if name not in listed and not (data_dir / name).is_dir():
+            digest = digests.digest(data_dir / name, (home or data_dir) / name)
             if digest is not None:
-                listed.append([name, digest])
+                listed[name] = digest
     digests.save()
-    return key(listed)
+    return key(sorted(listed.items()))
 
 
 def store_outputs(cache: PartitionCache, entry_key: str, data_dir: Path, names: list[str],

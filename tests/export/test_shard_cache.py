@@ -4,7 +4,6 @@ file is the cache entry's, linked), and every output equals a clean build's."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import shutil
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from builder.pipeline import runner
+from tests.digests import output_digests
 
 RECIPE = """
 defaults: [base, _self_]
@@ -39,10 +39,8 @@ def write_log(path: Path, start: int, rows: int) -> None:
 
 
 def outputs(root: Path) -> dict[str, str]:
-    data = root / "data" / "shards"
-    return {str(p.relative_to(data)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(data.rglob("*")) if p.is_file() and p.name not in (
-                "engine.yaml", ".hashes.json")}
+    """sha256 of every file the build wrote under data/shards/."""
+    return output_digests(root / "data" / "shards")
 
 
 def shards(root: Path, split: str) -> list[Path]:

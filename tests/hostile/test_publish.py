@@ -5,7 +5,6 @@ and two builds racing leave exactly one build's outputs."""
 
 from __future__ import annotations
 
-import hashlib
 import signal
 import subprocess
 import sys
@@ -15,17 +14,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import cli_env
+from tests.digests import output_digests
 from tests.hostile.conftest import cli, rows_csv
 
 pytestmark = pytest.mark.slow
 
 
 def outputs(data: Path) -> dict[str, str]:
-    """sha256 of every file under `data/<recipe>/` but the caches (`.cache/`, `.hashes.json`:
-    kept across builds on purpose)."""
-    return {str(p.relative_to(data)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(data.rglob("*"))
-            if p.is_file() and p.relative_to(data).parts[0] not in (".cache", ".hashes.json")}
+    """sha256 of every file under `data/<recipe>/` but the caches, `engine.yaml` included."""
+    return output_digests(data, ignore=(".hashes.json",))
 
 
 def staging(root: Path) -> list[Path]:

@@ -4,7 +4,6 @@ the partitions (and labeling functions) the edit touched."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import shutil
@@ -14,6 +13,7 @@ import pytest
 
 from builder.cli import main
 from builder.pipeline import runner
+from tests.digests import output_digests
 
 WORDS = ["good", "bad", "great", "awful", "fine", "meh", "love", "hate", "ok", "plain", "tasty",
          "cold"]
@@ -51,11 +51,8 @@ def write_log(path: Path, start: int, rows: int) -> None:
 
 
 def outputs(root: Path) -> dict[str, str]:
-    """sha256 of every file a build wrote under data/inc/ (not the engine's own file)."""
-    data = root / "data" / "inc"
-    return {str(p.relative_to(data)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(data.rglob("*")) if p.is_file() and p.name not in (
-                "engine.yaml", ".hashes.json")}
+    """sha256 of every file the build wrote under data/inc/."""
+    return output_digests(root / "data" / "inc")
 
 
 class Calls:

@@ -4,7 +4,6 @@ writes the bytes of a forced rerun with an empty cache."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import pytest
 
 from tests.conftest import cli_env
 from tests.test_dvc import repo  # noqa: F401 (the fixture)
+from tests.digests import output_digests
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -28,10 +28,8 @@ def repro(cwd: Path, *args: str) -> None:
 
 
 def outputs(root: Path) -> dict[str, str]:
-    data = root / "data" / "tiny"
-    return {str(p.relative_to(data)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(data.rglob("*")) if p.is_file() and ".cache" not in p.parts
-            and p.name not in ("engine.yaml", ".hashes.json")}
+    """sha256 of every file the build wrote under data/tiny/."""
+    return output_digests(root / "data" / "tiny")
 
 
 def test_dvc_repro_restores_unchanged_stages_and_rebuilds_the_same_bytes(repo: Path) -> None:

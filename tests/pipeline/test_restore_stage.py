@@ -5,7 +5,6 @@ back that way runs as before."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import pytest
 from builder import cli
 from builder.pipeline import STAGES, runner
 from tests.conftest import cli_env
+from tests.digests import output_digests
 from tests.pipeline.test_incremental import RECIPE, write_log
 
 DATA_STAGES = [stage.name for stage in STAGES[1:]]
@@ -33,10 +33,8 @@ sys.exit(code)
 
 
 def digests(root: Path) -> dict[str, str]:
-    data = root / "data" / "inc"
-    return {str(p.relative_to(data)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(data.rglob("*")) if p.is_file() and ".cache" not in p.parts
-            and p.name not in ("engine.yaml", ".hashes.json")}
+    """sha256 of every file the build wrote under data/inc/."""
+    return output_digests(root / "data" / "inc")
 
 
 def stage(root: Path, name: str, *overrides: str) -> tuple[int, list[str], str]:

@@ -112,16 +112,20 @@ AUTO_GENERATOR = "auto"
 @dataclass(kw_only=True)
 class GeneratorSelectConfig:
     """How `generator: auto` compares generators: `holdout` of each class's real train rows is
-    held out of the fits and scored against; `budget` seconds let CTGAN and TVAE in."""
+    held out of the fits and scored against, `repeats` times with a different cut each time;
+    `budget` seconds let CTGAN and TVAE in."""
 
     budget: float = 0.0
     holdout: float = 0.3
+    repeats: int = 3
 
     def check(self, ctx: CheckContext) -> Problems:
         if self.budget < 0:
             yield "budget", f"found {self.budget:g}, expected seconds (0: Gaussian copulas only)."
         if not 0.05 <= self.holdout <= 0.5:
             yield "holdout", f"found {self.holdout:g}, expected a share from 0.05 to 0.5."
+        if not 1 <= self.repeats <= 10:
+            yield "repeats", f"found {self.repeats}, expected a whole number from 1 to 10."
 
 
 @dataclass(kw_only=True)

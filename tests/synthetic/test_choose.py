@@ -6,7 +6,7 @@ import pytest
 
 from builder import artifacts
 from builder.pipeline import runner
-from builder.synthetic.choose import candidates, neural_epochs, pick, score
+from builder.synthetic.choose import candidates, generated_counts, neural_epochs, pick, score
 from tests.pipeline.test_augment import credit_recipe
 
 
@@ -39,6 +39,15 @@ def test_quality_is_each_class_against_its_own_rows_averaged() -> None:
     assert result["quality"] == pytest.approx((by_class["big"] + by_class["small"]) / 2, abs=1e-4)
 
 
+def test_candidates_make_the_held_out_mix_with_enough_rows_of_the_smallest_class() -> None:
+    import pandas as pd
+
+    held = pd.Series({"no": 506, "yes": 67})
+    assert generated_counts(held).to_dict() == {"no": 506 * 8, "yes": 67 * 8}  # 536 >= 500
+    assert generated_counts(pd.Series({"a": 900, "b": 600})).to_dict() == {"a": 900, "b": 600}
+    assert generated_counts(pd.Series({"a": 30, "b": 5})).to_dict() == {"a": 300, "b": 50}
+
+
 def test_neural_candidates_only_when_the_budget_buys_their_epochs() -> None:
     assert [g.type for g in candidates(0, 3000, 2)] == ["gaussian_copula"] * 4
     assert neural_epochs(10, 3000, 2) == 0
@@ -62,6 +71,11 @@ def test_generator_auto_picks_a_copula_and_the_card_says_why(project) -> None:
                                             "gaussian_copula(empirical)"}
     assert selection["chosen"] == (f"gaussian_copula("
                                    f"{metrics['generator']['default_distribution']})")
-    assert 0 < selection["held_out_rows"] < 3598 * 0.4
+    assert selection["repeats"] == 3 and len(selection["held_out_rows"]) == 3
+    assert all(0 < rows < 3598 * 0.4 for rows in selection["held_out_rows"])
+    assert len(set(selection["held_out_rows"])) > 1  # each repeat cuts the rows its own way
+    for scores in selection["candidates"].values():
+        assert len(scores["repeat_quality"]) == 3
+        assert scores["quality"] == pytest.approx(sum(scores["repeat_quality"]) / 3, abs=1e-3)
     card = ctx.artifact("README.md").read_text()
     assert f"`generator: auto` chose `{selection['chosen']}`" in card

@@ -120,3 +120,15 @@ def test_text_tasks_cannot_be_synthesized(project) -> None:
     text = str(caught.value)
     assert "synthetic.generator: is set, but SDV models tables" in text
     assert "balance.strategy: is 'smote', which cannot interpolate the free text" in text
+
+
+def test_generator_selection_settings(project) -> None:
+    text = problems(project, """
+        synthetic:
+          generator: auto
+          rows: 5
+          select: {budget: -1, holdout: 0.9, repeats: 0}
+    """)
+    assert "synthetic.select.budget: found -1, expected seconds (0: Gaussian copulas only)." in text
+    assert "synthetic.select.holdout: found 0.9, expected a share from 0.05 to 0.5." in text
+    assert "synthetic.select.repeats: found 0, expected a whole number from 1 to 10." in text

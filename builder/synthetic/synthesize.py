@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from builder.columns import column_kind, require_columns
+from builder.columns import column_kind, conform, require_columns
 from builder.errors import DataError
 from builder.synthetic import copula
 from builder.synthetic import metadata as meta
@@ -168,7 +168,8 @@ class Synthesizer:
             tags.append(pd.DataFrame({"purpose": request.purpose, "name": request.name,
                                       "split": request.split}, index=range(len(rows))))
         columns = list(self.train.columns)
-        generated = pd.concat(frames, ignore_index=True)[columns] if frames else self.train.iloc[:0]
+        generated = (conform(pd.concat(frames, ignore_index=True)[columns], self.train)
+                     if frames else self.train.iloc[:0])  # SDV returns some numbers as objects
         hits = privacy.canary_hits(generated, self.markers)
         if hits:
             found = ", ".join(f"'{c}' ({n} rows)" for c, n in hits.items())

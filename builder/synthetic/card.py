@@ -148,17 +148,20 @@ def section_evaluation(composed: Any, metrics: dict) -> str:
 def _selection(selection: dict) -> str:
     """`generator: auto`: the candidates' scores on held-out real train rows, and the choice."""
     rows = [[("**" + name + "**") if name == selection["chosen"] else name,
-             _fmt(c.get("quality")), _fmt(c.get("efficacy")),
+             _fmt(c.get("quality")), _fmt(c.get("quality_se")), _fmt(c.get("efficacy")),
              c.get("failed", c.get("skipped", ""))]
             for name, c in selection["candidates"].items()]
+    held = selection["held_out_rows"]
     return (f"`generator: auto` chose `{selection['chosen']}`: each candidate was fitted on the "
-            f"real train rows less {selection['holdout']:.0%} of each class "
-            f"({selection['held_out_rows']} rows held out), made as many rows as were held out, "
-            "and was scored by SDMetrics quality (each class's rows against that class's "
-            "held-out rows, averaged over the classes) and by the balanced "
-            "accuracy on them of the efficacy model trained on its rows; the best quality wins "
-            "among the candidates whose efficacy is within 0.05 of the best.\n\n"
-            + table(["candidate", "quality", "efficacy", "not scored"], rows))
+            f"real train rows less {selection['holdout']:.0%} of each class, "
+            f"{len(held)} times with a different cut ({', '.join(map(str, held))} rows held out), "
+            "made rows in the held-out class mix, and was scored by SDMetrics quality (each "
+            "class's rows against that class's held-out rows, averaged over the classes) and by "
+            "the balanced accuracy on them of the efficacy model trained on its rows, both "
+            "averaged over the cuts; the best quality wins among the candidates whose efficacy is "
+            "within 0.05 of the best.\n\n"
+            + table(["candidate", "quality", "its standard error", "efficacy", "not scored"],
+                    rows))
 
 
 def _release_table(metrics: dict) -> str:

@@ -79,3 +79,4 @@ def test_generator_auto_picks_a_copula_and_the_card_says_why(project) -> None:
         assert scores["quality"] == pytest.approx(sum(scores["repeat_quality"]) / 3, abs=1e-3)
     card = ctx.artifact("README.md").read_text()
     assert f"`generator: auto` chose `{selection['chosen']}`" in card
+    assert "3 times with a different cut" in card

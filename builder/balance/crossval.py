@@ -151,11 +151,11 @@ def predict_encoded(built: Built, scored: np.ndarray, data: Folds, encoded: Enco
         return predict(built.frame(data.rows, data), valid, data, seed, probabilities)
     from threadpoolctl import threadpool_limits
 
-    from builder.synthetic.efficacy import _model
+    from builder.synthetic.efficacy import efficacy_model
     from builder.synthetic.efficacy import predict as predicted_by
 
     x = inputs(encoded, built.blocks, scored, data.features)
-    model = _model("table", seed).set_params(categorical_features=x.categorical)
+    model = efficacy_model("table", seed).set_params(categorical_features=x.categorical)
     with threadpool_limits(limits=1):
         model.fit(x.fit, built.labels(labels, data.label))
     predicted, proba = predicted_by(model, x.scored, probabilities)

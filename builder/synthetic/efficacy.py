@@ -55,7 +55,9 @@ def too_many_categories(frames: list[pd.DataFrame], columns: list[str]) -> list[
     return skipped
 
 
-def _model(kind: str, seed: int) -> Any:
+def efficacy_model(kind: str, seed: int) -> Any:
+    """The unfitted efficacy model: TF-IDF and logistic regression for a text task (`kind`
+    "text"), else histogram gradient boosting (100 rounds, no early stopping)."""
     if kind == "text":
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -96,7 +98,7 @@ def fit_model(train: pd.DataFrame, test: pd.DataFrame, label: str, columns: list
     else:
         skipped = too_many_categories([train, test], columns)
         inputs = _table_features([train, test], [c for c in columns if c not in skipped])
-    model = _model(kind, seed)
+    model = efficacy_model(kind, seed)
     with threadpool_limits(limits=1):
         model.fit(inputs[0], train[label].astype(str).to_numpy())
     return model, inputs[1]
@@ -128,8 +130,10 @@ def efficacy(raw: pd.DataFrame, built: pd.DataFrame, test: pd.DataFrame, label: 
     y = [f[label].astype(str).to_numpy() for f in (raw, built, test)]
     result = {"split": split, "test_rows": len(test), "minority_class": minority,
               "model": MODEL_NAMES[kind], "skipped_columns": skipped}
-    result["raw"] = _scores(_model(kind, seed), inputs[0], y[0], inputs[2], y[2], minority)
-    result["built"] = _scores(_model(kind, seed), inputs[1], y[1], inputs[2], y[2], minority)
+    result["raw"] = _scores(efficacy_model(kind, seed), inputs[0], y[0], inputs[2], y[2],
+                            minority)
+    result["built"] = _scores(efficacy_model(kind, seed), inputs[1], y[1], inputs[2], y[2],
+                              minority)
     result["raw"]["train_rows"] = len(raw)
     result["built"]["train_rows"] = len(built)
     raw_score = result["raw"]["balanced_accuracy"]

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import cli_env
-from tests.test_dvc import repo  # noqa: F401 (the fixture)
 from tests.digests import output_digests
+from tests.test_dvc import repo  # noqa: F401 (the fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 

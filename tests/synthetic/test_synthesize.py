@@ -53,12 +53,12 @@ def test_per_class_models_make_rows_of_their_class(credit, tmp_path) -> None:
 def test_generated_rows_keep_the_dtypes_of_the_real_rows(credit, tmp_path) -> None:
     frame = credit.drop(columns=["email"])
     assert frame["Time"].nunique() <= 10  # a loan term: SDV takes it for a category
-    for generator in ("gaussian_copula", "ctgan"):
-        config = SyntheticConfig(generator=generator if generator != "ctgan" else
-                                 CTGANConfig(type="ctgan", epochs=1), rows=1)
-        rows = synthesizer(config, frame, "Status", tmp_path / generator).run(
+    numbers = [c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c])]
+    for name, generator in (("copula", "gaussian_copula"),
+                            ("ctgan", CTGANConfig(type="ctgan", epochs=1))):
+        config = SyntheticConfig(generator=generator, rows=1)
+        rows = synthesizer(config, frame, "Status", tmp_path / name).run(
             [Request("balance", "bad", "bad", 20)], frame).rows
-        numbers = [c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c])]
         assert {c: str(rows[c].dtype) for c in numbers} == {c: "int64" for c in numbers}
 
 
